@@ -1,0 +1,100 @@
+"""Public market data: candles (OHLCV), tickers, trades and order-book levels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from attrs import field, frozen
+
+from galfriday.domain.amounts import amount, non_negative, positive
+from galfriday.domain.executions import OrderSide
+from galfriday.domain.instruments import parse_symbol
+from galfriday.domain.timestamps import to_utc
+from galfriday.errors import InvalidValueError
+
+
+def _interval(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidValueError("interval_seconds", value, "a positive whole number of seconds, such as 60")
+    return value
+
+
+@frozen
+class Candle:
+    """One OHLCV bar, keyed by (symbol, interval, open time)."""
+
+    symbol: str = field(converter=parse_symbol)
+    interval_seconds: int = field(converter=_interval)
+    open_time: datetime = field(converter=to_utc)
+    open: Decimal = field(converter=amount("open", positive))
+    high: Decimal = field(converter=amount("high", positive))
+    low: Decimal = field(converter=amount("low", positive))
+    close: Decimal = field(converter=amount("close", positive))
+    volume: Decimal = field(converter=amount("volume", non_negative))
+    trade_count: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.high < max(self.open, self.close, self.low):
+            raise InvalidValueError("high", self.high, f"at least open, close and low ({self.symbol})")
+        if self.low > min(self.open, self.close):
+            raise InvalidValueError("low", self.low, f"at most open and close ({self.symbol})")
+
+    @property
+    def key(self) -> tuple[str, int, datetime]:
+        return (self.symbol, self.interval_seconds, self.open_time)
+
+
+@frozen
+class Ticker:
+    """Best bid and ask with the last trade price."""
+
+    symbol: str = field(converter=parse_symbol)
+    bid: Decimal = field(converter=amount("bid", non_negative))
+    bid_quantity: Decimal = field(converter=amount("bid_quantity", non_negative))
+    ask: Decimal = field(converter=amount("ask", non_negative))
+    ask_quantity: Decimal = field(converter=amount("ask_quantity", non_negative))
+    last: Decimal = field(converter=amount("last", non_negative))
+    volume: Decimal = field(converter=amount("volume", non_negative))
+    timestamp: datetime = field(converter=to_utc)
+
+
+@frozen
+class Trade:
+    """A public trade print."""
+
+    symbol: str = field(converter=parse_symbol)
+    trade_id: str
+    side: OrderSide = field(converter=OrderSide)
+    price: Decimal = field(converter=amount("price", positive))
+    quantity: Decimal = field(converter=amount("quantity", positive))
+    timestamp: datetime = field(converter=to_utc)
+
+
+@frozen
+class BookLevel:
+    """A price level; quantity zero removes the level in an update."""
+
+    price: Decimal = field(converter=amount("price", positive))
+    quantity: Decimal = field(converter=amount("quantity", non_negative))
+
+
+@frozen
+class BookUpdate:
+    """A snapshot or an incremental update of one side-pair of the book."""
+
+    symbol: str = field(converter=parse_symbol)
+    bids: tuple[BookLevel, ...] = field(converter=tuple)
+    asks: tuple[BookLevel, ...] = field(converter=tuple)
+    is_snapshot: bool
+    timestamp: datetime = field(converter=to_utc)
+
+
+class MarketChannel(StrEnum):
+    """Public market-data channels a stream can subscribe to."""
+
+    TICKER = "ticker"
+    TRADE = "trade"
+    BOOK = "book"
+    OHLC = "ohlc"

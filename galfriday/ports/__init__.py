@@ -1,0 +1,42 @@
+"""Ports: `typing.Protocol`s for everything the core needs from outside. They speak domain types only."""
+
+from galfriday.ports.bus import EventBus, Subscription
+from galfriday.ports.clock import Clock
+from galfriday.ports.exchange import ExchangeAccount, ExchangeStream, StreamHealth
+from galfriday.ports.lifecycle import Lifecycle
+from galfriday.ports.models import ArtifactStore, ModelRuntime, Trainer
+from galfriday.ports.notifier import Notifier
+from galfriday.ports.stores import (
+    BalanceStore,
+    CandleStore,
+    ExecutionStore,
+    JournalStore,
+    ModelStore,
+    OrderStore,
+    PositionStore,
+    Store,
+    UnitOfWork,
+)
+
+__all__ = [
+    "ArtifactStore",
+    "BalanceStore",
+    "CandleStore",
+    "Clock",
+    "EventBus",
+    "ExchangeAccount",
+    "ExchangeStream",
+    "ExecutionStore",
+    "JournalStore",
+    "Lifecycle",
+    "ModelRuntime",
+    "ModelStore",
+    "Notifier",
+    "OrderStore",
+    "PositionStore",
+    "Store",
+    "StreamHealth",
+    "Subscription",
+    "Trainer",
+    "UnitOfWork",
+]

@@ -1,0 +1,196 @@
+"""Store ports: one repository per aggregate, all reached through a unit of work (one transaction).
+
+Rules every adapter enforces (the contract suite in `galfriday.testing` checks them):
+- orders are unique by client order id; executions by exec id (adding the same execution twice is a no-op,
+  adding a different one under a used exec id is a `DuplicateKeyError`);
+- candles are unique by (symbol, interval, open time) and re-ingesting a range replaces it;
+- model versions are numbered 1, 2, ... per name by the store;
+- nothing written in a unit of work is visible to others until `commit`, and all of it is discarded otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from galfriday.domain.balances import Balance
+from galfriday.domain.executions import Execution
+from galfriday.domain.journal import JournalEntry
+from galfriday.domain.market_data import Candle
+from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
+from galfriday.domain.orders import Order
+from galfriday.domain.positions import Position
+
+
+class OrderStore(Protocol):
+    async def add(self, order: Order) -> None:
+        """Insert a new order; `DuplicateKeyError` if its client order id is taken."""
+        ...
+
+    async def save(self, order: Order) -> None:
+        """Insert or replace an order by client order id."""
+        ...
+
+    async def get(self, client_order_id: str) -> Order | None: ...
+
+    async def get_by_exchange_id(self, exchange_order_id: str) -> Order | None: ...
+
+    async def list_open(self, symbol: str | None = None) -> list[Order]:
+        """Orders whose status is not terminal, oldest first."""
+        ...
+
+    async def list_updated_since(self, since: datetime) -> list[Order]:
+        """Orders updated at or after `since`, oldest update first."""
+        ...
+
+
+class ExecutionStore(Protocol):
+    async def add(self, execution: Execution) -> bool:
+        """Insert; True if new, False if the identical execution was already stored."""
+        ...
+
+    async def add_many(self, executions: Iterable[Execution]) -> int:
+        """Insert a batch with `add`'s rules; return how many were new."""
+        ...
+
+    async def get(self, exec_id: str) -> Execution | None: ...
+
+    async def for_order(self, order_id: str) -> list[Execution]:
+        """Executions of one exchange order id, oldest first."""
+        ...
+
+    async def since(self, since: datetime) -> list[Execution]:
+        """Executions at or after `since`, oldest first (ties by exec id)."""
+        ...
+
+    async def latest(self) -> Execution | None:
+        """The most recent execution by timestamp: where a REST backfill resumes."""
+        ...
+
+
+class BalanceStore(Protocol):
+    async def save(self, balance: Balance) -> None: ...
+
+    async def get(self, asset: str) -> Balance | None: ...
+
+    async def all(self) -> list[Balance]:
+        """Every balance, by asset code."""
+        ...
+
+
+class PositionStore(Protocol):
+    async def save(self, position: Position) -> None: ...
+
+    async def get(self, symbol: str) -> Position | None: ...
+
+    async def all(self) -> list[Position]:
+        """Every position, by symbol."""
+        ...
+
+
+class CandleStore(Protocol):
+    async def upsert_many(self, candles: Iterable[Candle]) -> int:
+        """Insert or replace by (symbol, interval, open time); return how many rows were written."""
+        ...
+
+    async def range(self, symbol: str, interval_seconds: int, start: datetime, end: datetime) -> list[Candle]:
+        """Candles with `start <= open_time < end`, oldest first."""
+        ...
+
+    async def latest(self, symbol: str, interval_seconds: int) -> Candle | None: ...
+
+
+class ModelStore(Protocol):
+    async def register(
+        self,
+        *,
+        name: str,
+        artifact_uri: str,
+        artifact_sha256: str,
+        created_at: datetime,
+        features: Sequence[FeatureSpec] = (),
+        parent_version: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> ModelVersion:
+        """Register the next version of `name` (1 for the first); numbering is safe under concurrency."""
+        ...
+
+    async def get(self, name: str, version: int) -> ModelVersion | None: ...
+
+    async def versions(self, name: str) -> list[ModelVersion]:
+        """Every version of `name`, in version order."""
+        ...
+
+    async def set_stage(self, name: str, version: int, stage: ModelStage) -> ModelVersion:
+        """Move a version to a stage; `NotFoundError` for an unknown version."""
+        ...
+
+    async def set_alias(
+        self, name: str, alias: str, version: int | None, *, at: datetime, actor: str, reason: str
+    ) -> ModelAliasChange:
+        """Point `alias` at `version` (None removes it) and append the change to the alias history."""
+        ...
+
+    async def alias(self, name: str, alias: str) -> int | None:
+        """The version `alias` points at now."""
+        ...
+
+    async def alias_history(self, name: str, alias: str | None = None) -> list[ModelAliasChange]:
+        """The append-only history of alias moves, oldest first."""
+        ...
+
+
+class JournalStore(Protocol):
+    async def append(self, entry: JournalEntry) -> JournalEntry:
+        """Append; the returned entry carries its store-assigned, strictly increasing sequence."""
+        ...
+
+    async def append_many(self, entries: Iterable[JournalEntry]) -> int: ...
+
+    async def read(self, after_sequence: int = 0, limit: int = 1000) -> list[JournalEntry]:
+        """Entries with sequence greater than `after_sequence`, in sequence order."""
+        ...
+
+    async def delete_before(self, before: datetime) -> int:
+        """Delete entries received before `before`; return how many."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction across every repository: `async with store.unit_of_work() as uow: ...; await uow.commit()`.
+
+    Leaving the block without `commit` rolls back, and so does an exception.
+    """
+
+    orders: OrderStore
+    executions: ExecutionStore
+    balances: BalanceStore
+    positions: PositionStore
+    candles: CandleStore
+    models: ModelStore
+    journal: JournalStore
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class Store(Protocol):
+    """A whole store backend (memory, SQLite, Postgres): a source of units of work with a lifecycle."""
+
+    def unit_of_work(self) -> UnitOfWork: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
