@@ -1,0 +1,112 @@
+"""The `galfriday` command line (click + rich). Plugins add commands through `galfriday_register_commands`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+from rich.console import Console
+from rich.table import Table
+
+from galfriday import __version__
+from galfriday.config import ENVIRONMENT_VARIABLES, Config, Secret, load_config
+from galfriday.errors import GalfridayError
+from galfriday.plugins import build_plugin_manager, collect_adapters
+
+console = Console(stderr=True)
+
+
+class _Obj:
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="galfriday")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              envvar="GALFRIDAY_CONFIG", help="TOML configuration file (default: $GALFRIDAY_CONFIG, else built-in defaults).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """galfriday: exchange order updates, persistence, reconciliation and model lifecycle."""
+    ctx.obj = _Obj(config_path)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
+def plugins(as_json: bool) -> None:
+    """List every registered adapter: kind, name and the distribution that provides it."""
+    registry = collect_adapters(build_plugin_manager())
+    rows = [
+        {"kind": r.kind, "name": r.name, "plugin": r.plugin, "distribution": r.distribution} for r in registry.all()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="galfriday adapters")
+    for column in ("kind", "name", "plugin", "distribution"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["kind"], row["name"], row["plugin"], row["distribution"])
+    Console().print(table)
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return "********"
+    if attrs.has(type(value)):
+        return {f.name: _redacted(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+@cli.command("config")
+@click.option("--env", "list_env", is_flag=True, help="List the environment variables galfriday reads.")
+@click.pass_obj
+def show_config(obj: _Obj, list_env: bool) -> None:
+    """Print the effective configuration (secrets redacted) as JSON."""
+    if list_env:
+        for name, key in ENVIRONMENT_VARIABLES.items():
+            click.echo(f"{name}\t{key}")
+        return
+    click.echo(json.dumps(_redacted(obj.config()), indent=2, default=str))
+
+
+@cli.command()
+@click.pass_obj
+def demo(obj: _Obj) -> None:
+    """Run a small scenario on the in-memory adapters: place orders, fill them, print the resulting state."""
+    from galfriday.demo import run_demo
+
+    asyncio.run(run_demo(obj.config(), Console()))
+
+
+def build_cli() -> click.Group:
+    """The CLI with every plugin's commands added."""
+    build_plugin_manager().hook.galfriday_register_commands(cli=cli)
+    return cli
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        build_cli()(standalone_mode=False)
+    except GalfridayError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)

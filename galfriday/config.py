@@ -1,0 +1,306 @@
+"""Configuration: a TOML file, then environment overrides, validated into frozen attrs classes.
+
+Environment variables follow one rule: `GALFRIDAY_<SECTION>_<KEY>` sets `[section] key`, and
+`GALFRIDAY_<SECTION>` alone sets the section's `adapter` (so `GALFRIDAY_STORE=sqlite`,
+`GALFRIDAY_STORE_DSN=...`, `GALFRIDAY_KRAKEN_API_KEY=...`). `ENVIRONMENT_VARIABLES` lists every one.
+
+Secrets (API keys, DSNs) are `Secret` values whose repr and str are redacted. API credentials come only from
+the environment or from a file named in the configuration (`api_key_file`), never from the TOML itself.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+from attrs import field, frozen
+
+from galfriday.errors import ConfigurationError
+
+ENV_PREFIX = "GALFRIDAY_"
+
+
+class Secret:
+    """A secret string; `reveal()` is the only way to read it, and it never prints."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+
+def _secret_meta(**extra: Any) -> dict[str, Any]:
+    return {"secret": True, **extra}
+
+
+@frozen
+class StoreConfig:
+    adapter: str = "memory"
+    dsn: Secret | None = field(default=None, repr=False, metadata=_secret_meta(in_file=True))
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    command_timeout: float = 30.0
+    application_name: str = "galfriday"
+    slow_query_ms: float = 200.0
+    settings: dict[str, Any] = field(factory=dict)
+
+
+@frozen
+class ExchangeConfig:
+    adapter: str = "memory"
+    settings: dict[str, Any] = field(factory=dict)
+
+
+@frozen
+class KrakenConfig:
+    rest_url: str = "https://api.kraken.com"
+    ws_url: str = "wss://ws.kraken.com/v2"
+    ws_auth_url: str = "wss://ws-auth.kraken.com/v2"
+    api_key: Secret | None = field(default=None, repr=False, metadata=_secret_meta())
+    api_secret: Secret | None = field(default=None, repr=False, metadata=_secret_meta())
+    api_key_file: Path | None = None
+    api_secret_file: Path | None = None
+
+
+@frozen
+class BusConfig:
+    adapter: str = "memory"
+    maxsize: int = 1000
+    settings: dict[str, Any] = field(factory=dict)
+
+
+@frozen
+class ModelsConfig:
+    runtime: str = "memory"
+    artifact_store: str = "memory"
+    trainer: str = "memory"
+    settings: dict[str, Any] = field(factory=dict)
+
+
+@frozen
+class NotifierConfig:
+    adapter: str = "log"
+    settings: dict[str, Any] = field(factory=dict)
+
+
+@frozen
+class LoggingConfig:
+    level: str = "INFO"
+
+
+@frozen
+class Config:
+    """The whole configuration. Build it with `load_config`; every section has working defaults."""
+
+    store: StoreConfig = StoreConfig()
+    exchange: ExchangeConfig = ExchangeConfig()
+    kraken: KrakenConfig = KrakenConfig()
+    bus: BusConfig = BusConfig()
+    models: ModelsConfig = ModelsConfig()
+    notifier: NotifierConfig = NotifierConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+    def with_overrides(self, **sections: Any) -> Config:
+        """A copy with whole sections replaced, for tests and embedding apps."""
+        return attrs.evolve(self, **sections)
+
+
+_SECTIONS: dict[str, type[Any]] = {f.name: f.type for f in attrs.fields(Config)}  # type: ignore[misc]
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _env_name(section: str, key: str) -> str:
+    if key == "adapter":
+        return f"{ENV_PREFIX}{section.upper()}"
+    return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
+
+
+def _section_classes() -> dict[str, type[Any]]:
+    return {f.name: f.default.__class__ for f in attrs.fields(Config)}
+
+
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    _env_name(section, f.name): f"[{section}] {f.name}"
+    for section, cls in _section_classes().items()
+    for f in attrs.fields(cls)
+    if f.name != "settings"
+}
+"""Every environment variable galfriday reads, mapped to the configuration key it sets."""
+
+
+# --- conversion --------------------------------------------------------------------------------------
+
+
+def _as_str(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigurationError(key, value, "a string")
+    return value
+
+
+def _as_int(key: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ConfigurationError(key, value, "a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise ConfigurationError(key, value, "a whole number, such as 10")
+
+
+def _as_float(key: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ConfigurationError(key, value, "a number")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            pass
+    raise ConfigurationError(key, value, "a number, such as 30 or 0.5")
+
+
+def _as_path(key: str, value: Any) -> Path:
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(key, value, "a file path")
+    return Path(value)
+
+
+def _as_table(key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(key, value, "a table of adapter settings")
+    return dict(value)
+
+
+def _converter_for(annotation: Any) -> Callable[[str, Any], Any]:
+    text = str(annotation)
+    if "Secret" in text:
+        return lambda key, value: Secret(_as_str(key, value))
+    if "Path" in text:
+        return _as_path
+    if "dict" in text:
+        return _as_table
+    if text.startswith("int"):
+        return _as_int
+    if text.startswith("float"):
+        return _as_float
+    return _as_str
+
+
+def _build_section(section: str, cls: type[Any], raw: Mapping[str, Any], env: Mapping[str, str]) -> Any:
+    fields = {f.name: f for f in attrs.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigurationError(f"{section}.{unknown[0]}", raw[unknown[0]], f"one of {sorted(fields)}")
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        key = f"{section}.{name}"
+        is_secret = bool(f.metadata.get("secret"))
+        if name in raw:
+            if is_secret and not f.metadata.get("in_file"):
+                raise ConfigurationError(
+                    key, raw[name], f"no secret in the configuration file; set {_env_name(section, name)} "
+                    f"or {name}_file", secret=True,
+                )
+            values[name] = _converter_for(f.type)(key, raw[name])
+        env_value = env.get(_env_name(section, name))
+        if env_value is not None and name != "settings":
+            values[name] = _converter_for(f.type)(_env_name(section, name), env_value)
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:  # pragma: no cover - conversions above catch the known cases
+        raise ConfigurationError(section, "<section>", str(exc)) from exc
+
+
+def _read_secret_files(kraken: KrakenConfig) -> KrakenConfig:
+    updates: dict[str, Secret] = {}
+    for name in ("api_key", "api_secret"):
+        path: Path | None = getattr(kraken, f"{name}_file")
+        if path is not None and getattr(kraken, name) is None:
+            try:
+                updates[name] = Secret(path.read_text().strip())
+            except OSError as exc:
+                raise ConfigurationError(f"kraken.{name}_file", str(path), f"a readable file ({exc.strerror})") \
+                    from None
+    return attrs.evolve(kraken, **updates) if updates else kraken
+
+
+def _validate(config: Config) -> None:
+    if config.logging.level.upper() not in _LOG_LEVELS:
+        raise ConfigurationError("logging.level", config.logging.level, f"one of {', '.join(_LOG_LEVELS)}")
+    for key, value in (("store.pool_min_size", config.store.pool_min_size), ("bus.maxsize", config.bus.maxsize)):
+        if value < 1:
+            raise ConfigurationError(key, value, "a whole number of at least 1")
+    if config.store.pool_max_size < config.store.pool_min_size:
+        raise ConfigurationError(
+            "store.pool_max_size", config.store.pool_max_size, f"at least store.pool_min_size "
+            f"({config.store.pool_min_size})"
+        )
+    for key, url, schemes in (
+        ("kraken.rest_url", config.kraken.rest_url, ("http://", "https://")),
+        ("kraken.ws_url", config.kraken.ws_url, ("ws://", "wss://")),
+        ("kraken.ws_auth_url", config.kraken.ws_auth_url, ("ws://", "wss://")),
+    ):
+        if not url.startswith(schemes):
+            raise ConfigurationError(key, url, f"a URL starting with {' or '.join(schemes)}")
+
+
+def config_from_mapping(raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Config:
+    """Build a Config from a parsed TOML document and an environment (os.environ by default)."""
+    env = os.environ if environ is None else environ
+    unknown = sorted(set(raw) - set(_SECTIONS))
+    if unknown:
+        raise ConfigurationError(unknown[0], raw[unknown[0]], f"a section among {sorted(_SECTIONS)}")
+    sections: dict[str, Any] = {}
+    for section, cls in _section_classes().items():
+        table = raw.get(section, {})
+        if not isinstance(table, Mapping):
+            raise ConfigurationError(section, table, "a table")
+        sections[section] = _build_section(section, cls, table, env)
+    sections["kraken"] = _read_secret_files(sections["kraken"])
+    config = Config(**sections)
+    _validate(config)
+    return config
+
+
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the TOML file at `path` (or `GALFRIDAY_CONFIG`, or none) and apply environment overrides."""
+    env = os.environ if environ is None else environ
+    chosen = path if path is not None else env.get(f"{ENV_PREFIX}CONFIG")
+    raw: dict[str, Any] = {}
+    if chosen:
+        file = Path(chosen)
+        try:
+            raw = tomllib.loads(file.read_text())
+        except OSError as exc:
+            raise ConfigurationError("config file", str(file), f"a readable TOML file ({exc.strerror})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigurationError("config file", str(file), f"valid TOML ({exc})") from None
+    return config_from_mapping(raw, env)
