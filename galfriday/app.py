@@ -9,6 +9,7 @@ If starting an adapter fails, the ones already started are closed (in reverse) b
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Self
 
@@ -17,6 +18,7 @@ from dependency_injector import providers
 from galfriday.config import Config
 from galfriday.container import ADAPTER_SECTIONS, Container, adapter_name
 from galfriday.errors import ConfigurationError, StartupError
+from galfriday.plugins import build_plugin_manager
 from galfriday.ports.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,24 @@ class App:
         self._running = False
 
     @classmethod
-    def from_config(cls, config: Config | None = None, *, overrides: dict[str, Any] | None = None) -> App:
-        """Build an app from configuration; `overrides` maps adapter kinds (or `clock`) to ready instances."""
+    def from_config(
+        cls,
+        config: Config | None = None,
+        *,
+        overrides: dict[str, Any] | None = None,
+        extra_plugins: Iterable[tuple[str, Any]] = (),
+    ) -> App:
+        """Build an app from configuration.
+
+        `overrides` maps adapter kinds (or `clock`) to ready instances; `extra_plugins` registers (name, plugin)
+        pairs beside the entry-point plugins, for embedding applications and tests.
+        """
         container = Container()
         container.config.override(providers.Object(config or Config()))
+        if extra_plugins:
+            container.plugin_manager.override(
+                providers.Singleton(build_plugin_manager, extra_plugins=tuple(extra_plugins))
+            )
         for kind, instance in (overrides or {}).items():
             provider = getattr(container, kind, None)
             if not isinstance(provider, providers.Provider):
