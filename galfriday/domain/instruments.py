@@ -10,13 +10,13 @@ from attrs import field, frozen
 from galfriday.domain.amounts import amount, non_negative
 from galfriday.errors import InvalidValueError
 
-
-_ASSET_CODE = re.compile(r"^[A-Z0-9][A-Z0-9.]{0,15}$")
+_ASSET_CODE = re.compile(r"[A-Z0-9][A-Z0-9.]{0,15}")
+_SYMBOL_FORM = "'BASE/QUOTE' of upper-case asset codes, for example 'BTC/USD'"
 
 
 def asset_code(value: object) -> str:
     """Validate an exchange-neutral asset code: upper case, digits, and '.' for variants such as `ETH2.S`."""
-    if not isinstance(value, str) or not _ASSET_CODE.match(value):
+    if not isinstance(value, str) or not _ASSET_CODE.fullmatch(value):
         raise InvalidValueError("asset", value, "an upper-case code such as 'BTC' or 'ETH2.S'")
     return value
 
@@ -38,9 +38,10 @@ class Symbol:
 
     @classmethod
     def parse(cls, text: str) -> Symbol:
+        """Parse `BASE/QUOTE`; anything else is refused with an error naming the whole text."""
         parts = text.split("/") if isinstance(text, str) else []
-        if len(parts) != 2:
-            raise InvalidValueError("symbol", text, "'BASE/QUOTE', for example 'BTC/USD'")
+        if len(parts) != 2 or not all(_ASSET_CODE.fullmatch(part) for part in parts):
+            raise InvalidValueError("symbol", text, _SYMBOL_FORM)
         return cls(parts[0], parts[1])
 
     def __str__(self) -> str:
@@ -59,7 +60,7 @@ class TradingPair:
     symbol: str = field(converter=parse_symbol)
     price_precision: int = 8
     quantity_precision: int = 8
-    min_quantity: Decimal = field(default=Decimal(0), converter=amount("min_quantity", non_negative))
+    min_quantity: Decimal = field(default=Decimal(0), converter=amount("min_quantity", non_negative))  # type: ignore[misc]
 
     @property
     def base(self) -> str:
@@ -88,7 +89,9 @@ class TradingPair:
     def check_price(self, price: Decimal) -> Decimal:
         """Refuse a price with more decimal places than the pair allows."""
         if price != self.round_price(price):
-            raise InvalidValueError("price", price, f"at most {self.price_precision} decimals for {self.symbol}")
+            raise InvalidValueError(
+                "price", price, f"at most {self.price_precision} decimals for {self.symbol}"
+            )
         return price
 
     def check_quantity(self, quantity: Decimal) -> Decimal:

@@ -12,11 +12,11 @@ from attrs import field, frozen
 from galfriday.domain.timestamps import optional_utc, to_utc
 from galfriday.errors import InvalidValueError
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _sha256(value: object) -> str:
-    if not isinstance(value, str) or not _SHA256.match(value):
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
         raise InvalidValueError("artifact_sha256", value, "64 lower-case hex digits")
     return value
 
