@@ -38,7 +38,7 @@ class NaiveDatetimeError(InvalidValueError):
     """A datetime without a timezone reached a field that needs UTC."""
 
 
-class InvalidOrderTransition(DomainError):
+class InvalidOrderTransition(DomainError):  # noqa: N818 - public name, kept stable
     """An order status change the state machine forbids."""
 
     def __init__(self, order_id: str, current: str, requested: str) -> None:
@@ -51,7 +51,9 @@ class InvalidOrderTransition(DomainError):
 class OverfillError(DomainError):
     """An execution would fill an order beyond its quantity (or beyond what it had when it closed)."""
 
-    def __init__(self, order_id: str, exec_id: str, limit: Decimal, filled: Decimal, quantity: Decimal) -> None:
+    def __init__(
+        self, order_id: str, exec_id: str, limit: Decimal, filled: Decimal, quantity: Decimal
+    ) -> None:
         self.order_id = order_id
         self.exec_id = exec_id
         self.limit = limit
