@@ -64,7 +64,9 @@ def test_a_string_that_is_not_a_number_is_refused_with_the_expected_form() -> No
     assert "decimal number" in caught.value.expected
 
 
-@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Infinity")])
+@pytest.mark.parametrize(
+    "value", [Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Infinity")]
+)
 def test_a_non_finite_decimal_is_refused(value: Decimal) -> None:
     with pytest.raises(InvalidValueError, match="finite"):
         exact("price", value)

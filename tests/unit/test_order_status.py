@@ -133,5 +133,6 @@ def test_an_unknown_outcome_is_never_a_not_found_answer() -> None:
 
 
 def test_statuses_compare_equal_to_their_wire_strings() -> None:
-    assert S.PARTIALLY_FILLED == "partially_filled"
+    assert S.PARTIALLY_FILLED.value == "partially_filled"
+    assert isinstance(S.PARTIALLY_FILLED, str)
     assert OrderStatus("canceled") is S.CANCELED
