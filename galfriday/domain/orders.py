@@ -7,7 +7,7 @@ their delivery order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -43,6 +43,18 @@ def _fees(value: Any) -> dict[str, Decimal]:
     return {str(k): non_negative(f"fees[{k}]", v) for k, v in value.items()}
 
 
+def _exec_ids(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        raise InvalidValueError("exec_ids", value, "a collection of execution ids, not a single string")
+    return frozenset(value)
+
+
+# Open statuses that may arrive late, after the order has already closed on the exchange (a REST answer
+# racing the WebSocket); `rejected` is not among the closed statuses: a rejected order was never open.
+_LATE_OPEN_REPORTS = frozenset({OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED})
+_CLOSED_AFTER_OPEN = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED})
+
+
 @frozen(eq=True)
 class Order:
     """An order as we track it. Construct with `Order.create`; change with `apply_*`."""
@@ -51,21 +63,21 @@ class Order:
     symbol: str = field(converter=parse_symbol)
     side: OrderSide = field(converter=OrderSide)
     order_type: OrderType = field(converter=OrderType)
-    quantity: Decimal = field(converter=amount("quantity", positive))
+    quantity: Decimal = field(converter=amount("quantity", positive))  # type: ignore[misc]
     created_at: datetime = field(converter=to_utc)
     updated_at: datetime = field(converter=to_utc)
-    limit_price: Decimal | None = field(default=None, converter=optional_amount("limit_price"))
+    limit_price: Decimal | None = field(default=None, converter=optional_amount("limit_price"))  # type: ignore[misc]
     time_in_force: TimeInForce = field(default=TimeInForce.GTC, converter=TimeInForce)
     exchange_order_id: str | None = None
     status: OrderStatus = field(default=OrderStatus.PENDING_NEW, converter=OrderStatus)
-    filled_quantity: Decimal = field(default=ZERO, converter=amount("filled_quantity", non_negative))
-    filled_cost: Decimal = field(default=ZERO, converter=amount("filled_cost", non_negative))
+    filled_quantity: Decimal = field(default=ZERO, converter=amount("filled_quantity", non_negative))  # type: ignore[misc]
+    filled_cost: Decimal = field(default=ZERO, converter=amount("filled_cost", non_negative))  # type: ignore[misc]
     fees: dict[str, Decimal] = field(factory=dict, converter=_fees)
     closed_filled_quantity: Decimal | None = field(
-        default=None, converter=optional_amount("closed_filled_quantity")
+        default=None, converter=optional_amount("closed_filled_quantity")  # type: ignore[misc]
     )
     """The cumulative quantity the exchange reported when the order closed; fills beyond it are impossible."""
-    exec_ids: frozenset[str] = field(factory=frozenset, converter=frozenset)
+    exec_ids: frozenset[str] = field(factory=frozenset, converter=_exec_ids)
     external: bool = False
     """Adopted from the exchange rather than placed by us."""
     reason: str | None = None
@@ -78,7 +90,9 @@ class Order:
         if self.limit_price is not None and self.limit_price <= 0:
             raise InvalidValueError("limit_price", self.limit_price, "a Decimal greater than zero")
         if self.filled_quantity > self.quantity:
-            raise InvalidValueError("filled_quantity", self.filled_quantity, f"at most quantity {self.quantity}")
+            raise InvalidValueError(
+                "filled_quantity", self.filled_quantity, f"at most quantity {self.quantity}"
+            )
 
     @classmethod
     def create(
@@ -97,13 +111,13 @@ class Order:
         return cls(
             client_order_id=client_order_id,
             symbol=symbol,
-            side=side,  # type: ignore[arg-type]
-            order_type=order_type,  # type: ignore[arg-type]
-            quantity=quantity,  # type: ignore[arg-type]
+            side=side,
+            order_type=order_type,
+            quantity=quantity,
             created_at=at,
             updated_at=at,
-            limit_price=limit_price,  # type: ignore[arg-type]
-            time_in_force=time_in_force,  # type: ignore[arg-type]
+            limit_price=limit_price,
+            time_in_force=time_in_force,
         )
 
     # --- derived values -----------------------------------------------------------------------------
@@ -136,7 +150,11 @@ class Order:
         filled = self.filled_quantity + execution.quantity
         if filled > self.fillable_limit:
             raise OverfillError(
-                self.order_id, execution.exec_id, self.fillable_limit, self.filled_quantity, execution.quantity
+                self.order_id,
+                execution.exec_id,
+                self.fillable_limit,
+                self.filled_quantity,
+                execution.quantity,
             )
         fees = dict(self.fees)
         if execution.fee:
@@ -180,10 +198,15 @@ class Order:
 
         `filled_quantity` is the exchange's cumulative fill at that moment. For a closing status it caps later
         fills: executions that arrive after the close are accepted up to it, and refused beyond it. `new`
-        reported for an order that already has fills keeps it `partially_filled`: both mean "open".
+        reported for an order that already has fills keeps it `partially_filled`: both mean "open". An open
+        status (`new`, `partially_filled`) reported after the order filled, was canceled or expired is a late
+        report: it may add the exchange id and changes nothing else, so the result does not depend on
+        whether the acknowledgement or the fills arrive first.
         """
         requested = OrderStatus(status)
-        if requested is OrderStatus.NEW and self.filled_quantity > 0:
+        if requested in _LATE_OPEN_REPORTS and self.status in _CLOSED_AFTER_OPEN:
+            requested = self.status
+        elif requested is OrderStatus.NEW and self.filled_quantity > 0:
             requested = OrderStatus.PARTIALLY_FILLED
         check_transition(self.order_id, self.status, requested)
         reported = None if filled_quantity is None else non_negative("filled_quantity", filled_quantity)
@@ -226,7 +249,9 @@ class Order:
                 execution.client_order_id,
             )
         if execution.symbol != self.symbol:
-            raise ExecutionMismatchError(self.order_id, execution.exec_id, "symbol", self.symbol, execution.symbol)
+            raise ExecutionMismatchError(
+                self.order_id, execution.exec_id, "symbol", self.symbol, execution.symbol
+            )
         if execution.side != self.side:
             raise ExecutionMismatchError(self.order_id, execution.exec_id, "side", self.side, execution.side)
 
