@@ -36,10 +36,10 @@ class Execution:
     order_id: str
     symbol: str = field(converter=parse_symbol)
     side: OrderSide = field(converter=OrderSide)
-    quantity: Decimal = field(converter=amount("quantity", positive))
-    price: Decimal = field(converter=amount("price", positive))
+    quantity: Decimal = field(converter=amount("quantity", positive))  # type: ignore[misc]
+    price: Decimal = field(converter=amount("price", positive))  # type: ignore[misc]
     timestamp: datetime = field(converter=to_utc)
-    fee: Decimal = field(default=Decimal(0), converter=amount("fee", non_negative))
+    fee: Decimal = field(default=Decimal(0), converter=amount("fee", non_negative))  # type: ignore[misc]
     fee_currency: str = field(default="USD", converter=asset_code)
     liquidity: Liquidity = field(default=Liquidity.UNKNOWN, converter=Liquidity)
     trade_id: str | None = None
