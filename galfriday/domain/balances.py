@@ -18,13 +18,15 @@ class Balance:
     """Holdings of one asset. `available` excludes what open orders reserve."""
 
     asset: str = field(converter=asset_code)
-    total: Decimal = field(converter=amount("total", non_negative))
-    available: Decimal = field(converter=amount("available", non_negative))
+    total: Decimal = field(converter=amount("total", non_negative))  # type: ignore[misc]
+    available: Decimal = field(converter=amount("available", non_negative))  # type: ignore[misc]
     updated_at: datetime = field(converter=to_utc)
 
     def __attrs_post_init__(self) -> None:
         if self.available > self.total:
-            raise InvalidValueError("available", self.available, f"at most the total {self.total} of {self.asset}")
+            raise InvalidValueError(
+                "available", self.available, f"at most the total {self.total} of {self.asset}"
+            )
 
     @property
     def reserved(self) -> Decimal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -21,6 +22,12 @@ def _interval(value: object) -> int:
     return value
 
 
+def _trade_count(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidValueError("trade_count", value, "a whole number of trades, zero or more")
+    return value
+
+
 @frozen
 class Candle:
     """One OHLCV bar, keyed by (symbol, interval, open time)."""
@@ -28,12 +35,12 @@ class Candle:
     symbol: str = field(converter=parse_symbol)
     interval_seconds: int = field(converter=_interval)
     open_time: datetime = field(converter=to_utc)
-    open: Decimal = field(converter=amount("open", positive))
-    high: Decimal = field(converter=amount("high", positive))
-    low: Decimal = field(converter=amount("low", positive))
-    close: Decimal = field(converter=amount("close", positive))
-    volume: Decimal = field(converter=amount("volume", non_negative))
-    trade_count: int = 0
+    open: Decimal = field(converter=amount("open", positive))  # type: ignore[misc]
+    high: Decimal = field(converter=amount("high", positive))  # type: ignore[misc]
+    low: Decimal = field(converter=amount("low", positive))  # type: ignore[misc]
+    close: Decimal = field(converter=amount("close", positive))  # type: ignore[misc]
+    volume: Decimal = field(converter=amount("volume", non_negative))  # type: ignore[misc]
+    trade_count: int = field(default=0, converter=_trade_count)
 
     def __attrs_post_init__(self) -> None:
         if self.high < max(self.open, self.close, self.low):
@@ -51,12 +58,12 @@ class Ticker:
     """Best bid and ask with the last trade price."""
 
     symbol: str = field(converter=parse_symbol)
-    bid: Decimal = field(converter=amount("bid", non_negative))
-    bid_quantity: Decimal = field(converter=amount("bid_quantity", non_negative))
-    ask: Decimal = field(converter=amount("ask", non_negative))
-    ask_quantity: Decimal = field(converter=amount("ask_quantity", non_negative))
-    last: Decimal = field(converter=amount("last", non_negative))
-    volume: Decimal = field(converter=amount("volume", non_negative))
+    bid: Decimal = field(converter=amount("bid", non_negative))  # type: ignore[misc]
+    bid_quantity: Decimal = field(converter=amount("bid_quantity", non_negative))  # type: ignore[misc]
+    ask: Decimal = field(converter=amount("ask", non_negative))  # type: ignore[misc]
+    ask_quantity: Decimal = field(converter=amount("ask_quantity", non_negative))  # type: ignore[misc]
+    last: Decimal = field(converter=amount("last", non_negative))  # type: ignore[misc]
+    volume: Decimal = field(converter=amount("volume", non_negative))  # type: ignore[misc]
     timestamp: datetime = field(converter=to_utc)
 
 
@@ -67,8 +74,8 @@ class Trade:
     symbol: str = field(converter=parse_symbol)
     trade_id: str
     side: OrderSide = field(converter=OrderSide)
-    price: Decimal = field(converter=amount("price", positive))
-    quantity: Decimal = field(converter=amount("quantity", positive))
+    price: Decimal = field(converter=amount("price", positive))  # type: ignore[misc]
+    quantity: Decimal = field(converter=amount("quantity", positive))  # type: ignore[misc]
     timestamp: datetime = field(converter=to_utc)
 
 
@@ -76,8 +83,13 @@ class Trade:
 class BookLevel:
     """A price level; quantity zero removes the level in an update."""
 
-    price: Decimal = field(converter=amount("price", positive))
-    quantity: Decimal = field(converter=amount("quantity", non_negative))
+    price: Decimal = field(converter=amount("price", positive))  # type: ignore[misc]
+    quantity: Decimal = field(converter=amount("quantity", non_negative))  # type: ignore[misc]
+
+
+def _levels(value: Iterable[BookLevel]) -> tuple[BookLevel, ...]:
+    """attrs converter: any iterable of levels becomes a tuple (a bare `tuple` leaves mypy a free type)."""
+    return tuple(value)
 
 
 @frozen
@@ -85,8 +97,8 @@ class BookUpdate:
     """A snapshot or an incremental update of one side-pair of the book."""
 
     symbol: str = field(converter=parse_symbol)
-    bids: tuple[BookLevel, ...] = field(converter=tuple)
-    asks: tuple[BookLevel, ...] = field(converter=tuple)
+    bids: tuple[BookLevel, ...] = field(converter=_levels)
+    asks: tuple[BookLevel, ...] = field(converter=_levels)
     is_snapshot: bool
     timestamp: datetime = field(converter=to_utc)
 
