@@ -201,10 +201,13 @@ class Order:
         reported for an order that already has fills keeps it `partially_filled`: both mean "open". An open
         status (`new`, `partially_filled`) reported after the order filled, was canceled or expired is a late
         report: it may add the exchange id and changes nothing else, so the result does not depend on
-        whether the acknowledgement or the fills arrive first.
+        whether the acknowledgement or the fills arrive first. `unknown` after a definitive close keeps the
+        close: not learning an outcome never overrides one the exchange already gave.
         """
         requested = OrderStatus(status)
         if requested in _LATE_OPEN_REPORTS and self.status in _CLOSED_AFTER_OPEN:
+            requested = self.status
+        elif requested is OrderStatus.UNKNOWN and self.status.is_terminal:
             requested = self.status
         elif requested is OrderStatus.NEW and self.filled_quantity > 0:
             requested = OrderStatus.PARTIALLY_FILLED

@@ -675,3 +675,11 @@ def test_an_unknown_order_resolves_to_whatever_the_exchange_reports(reported: st
     unknown = limit_buy().apply_status("unknown", at(1)).order
 
     assert unknown.apply_status(reported, at(2)).order.status == reported
+
+
+@pytest.mark.parametrize("closed", ["filled", "canceled", "expired", "rejected"])
+def test_a_network_error_after_a_definitive_close_keeps_the_close(closed: str) -> None:
+    order = limit_buy().apply_status(closed, at(1), filled_quantity=Decimal(0)).order
+    change = order.apply_status("unknown", at(2), reason="timeout")
+    assert change.order.status == closed
+    assert change.events == ()
