@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -19,6 +20,11 @@ def _sha256(value: object) -> str:
     if not isinstance(value, str) or not _SHA256.fullmatch(value):
         raise InvalidValueError("artifact_sha256", value, "64 lower-case hex digits")
     return value
+
+
+def _features(value: Iterable[FeatureSpec]) -> tuple[FeatureSpec, ...]:
+    """attrs converter: any iterable of specs becomes a tuple (a bare `tuple` leaves mypy an unsolved type)."""
+    return tuple(value)
 
 
 class ModelStage(StrEnum):
@@ -46,7 +52,7 @@ class ModelVersion:
     artifact_sha256: str = field(converter=_sha256)
     created_at: datetime = field(converter=to_utc)
     stage: ModelStage = field(default=ModelStage.DEVELOPMENT, converter=ModelStage)
-    features: tuple[FeatureSpec, ...] = field(default=(), converter=tuple)
+    features: tuple[FeatureSpec, ...] = field(default=(), converter=_features)
     parent_version: int | None = None
     metadata: dict[str, Any] = field(factory=dict)
 
@@ -93,6 +99,6 @@ class TrainedModel:
 
     model_name: str
     artifact: bytes = field(repr=lambda b: f"<{len(b)} bytes>")
-    features: tuple[FeatureSpec, ...] = field(converter=tuple)
+    features: tuple[FeatureSpec, ...] = field(converter=_features)
     metrics: dict[str, float] = field(factory=dict)
     metadata: dict[str, Any] = field(factory=dict)
