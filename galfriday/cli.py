@@ -89,7 +89,7 @@ def demo(obj: _Obj) -> None:
     """Run a small scenario on the in-memory adapters: place orders, fill them, print the resulting state."""
     from galfriday.demo import run_demo
 
-    asyncio.run(run_demo(obj.config(), Console()))
+    asyncio.run(run_demo(obj.config(), Console(width=max(120, Console().width))))
 
 
 def build_cli() -> click.Group:
