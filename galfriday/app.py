@@ -63,7 +63,8 @@ class App:
 
     @property
     def config(self) -> Config:
-        return self.container.config()  # type: ignore[no-any-return]
+        config: Config = self.container.config()
+        return config
 
     def __getattr__(self, name: str) -> Any:
         adapters = self.__dict__.get("_adapters", {})

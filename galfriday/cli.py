@@ -32,8 +32,14 @@ class _Obj:
 
 @click.group()
 @click.version_option(__version__, prog_name="galfriday")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              envvar="GALFRIDAY_CONFIG", help="TOML configuration file (default: $GALFRIDAY_CONFIG, else built-in defaults).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    envvar="GALFRIDAY_CONFIG",
+    help="TOML configuration file (default: $GALFRIDAY_CONFIG, else built-in defaults).",
+)
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:
     """galfriday: exchange order updates, persistence, reconciliation and model lifecycle."""
@@ -46,7 +52,8 @@ def plugins(as_json: bool) -> None:
     """List every registered adapter: kind, name and the distribution that provides it."""
     registry = collect_adapters(build_plugin_manager())
     rows = [
-        {"kind": r.kind, "name": r.name, "plugin": r.plugin, "distribution": r.distribution} for r in registry.all()
+        {"kind": r.kind, "name": r.name, "plugin": r.plugin, "distribution": r.distribution}
+        for r in registry.all()
     ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))

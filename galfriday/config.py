@@ -226,8 +226,10 @@ def _build_section(section: str, cls: type[Any], raw: Mapping[str, Any], env: Ma
         if name in raw:
             if is_secret and not f.metadata.get("in_file"):
                 raise ConfigurationError(
-                    key, raw[name], f"no secret in the configuration file; set {_env_name(section, name)} "
-                    f"or {name}_file", secret=True,
+                    key,
+                    raw[name],
+                    f"no secret in the configuration file; set {_env_name(section, name)} or {name}_file",
+                    secret=True,
                 )
             values[name] = _converter_for(f.type)(key, raw[name])
         env_value = env.get(_env_name(section, name))
@@ -240,28 +242,33 @@ def _build_section(section: str, cls: type[Any], raw: Mapping[str, Any], env: Ma
 
 
 def _read_secret_files(kraken: KrakenConfig) -> KrakenConfig:
-    updates: dict[str, Secret] = {}
+    updates: dict[str, Any] = {}
     for name in ("api_key", "api_secret"):
         path: Path | None = getattr(kraken, f"{name}_file")
         if path is not None and getattr(kraken, name) is None:
             try:
                 updates[name] = Secret(path.read_text().strip())
             except OSError as exc:
-                raise ConfigurationError(f"kraken.{name}_file", str(path), f"a readable file ({exc.strerror})") \
-                    from None
+                raise ConfigurationError(
+                    f"kraken.{name}_file", str(path), f"a readable file ({exc.strerror})"
+                ) from None
     return attrs.evolve(kraken, **updates) if updates else kraken
 
 
 def _validate(config: Config) -> None:
     if config.logging.level.upper() not in _LOG_LEVELS:
         raise ConfigurationError("logging.level", config.logging.level, f"one of {', '.join(_LOG_LEVELS)}")
-    for key, value in (("store.pool_min_size", config.store.pool_min_size), ("bus.maxsize", config.bus.maxsize)):
+    for key, value in (
+        ("store.pool_min_size", config.store.pool_min_size),
+        ("bus.maxsize", config.bus.maxsize),
+    ):
         if value < 1:
             raise ConfigurationError(key, value, "a whole number of at least 1")
     if config.store.pool_max_size < config.store.pool_min_size:
         raise ConfigurationError(
-            "store.pool_max_size", config.store.pool_max_size, f"at least store.pool_min_size "
-            f"({config.store.pool_min_size})"
+            "store.pool_max_size",
+            config.store.pool_max_size,
+            f"at least store.pool_min_size ({config.store.pool_min_size})",
         )
     for key, url, schemes in (
         ("kraken.rest_url", config.kraken.rest_url, ("http://", "https://")),
@@ -300,7 +307,9 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
         try:
             raw = tomllib.loads(file.read_text())
         except OSError as exc:
-            raise ConfigurationError("config file", str(file), f"a readable TOML file ({exc.strerror})") from None
+            raise ConfigurationError(
+                "config file", str(file), f"a readable TOML file ({exc.strerror})"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigurationError("config file", str(file), f"valid TOML ({exc})") from None
     return config_from_mapping(raw, env)

@@ -17,8 +17,8 @@ from rich.table import Table
 from galfriday.adapters.memory.exchange import FakeExchange
 from galfriday.app import App
 from galfriday.config import Config
-from galfriday.domain.events import ExchangeEvent, ExecutionReported
 from galfriday.domain.balances import Balance
+from galfriday.domain.events import ExchangeEvent, ExecutionReported
 from galfriday.domain.executions import Execution, OrderSide
 from galfriday.domain.orders import Order, OrderType
 from galfriday.domain.positions import Position
@@ -63,9 +63,15 @@ async def run_demo(config: Config, console: Console) -> None:
         await exchange.add_liquidity(SYMBOL, OrderSide.BUY, Decimal("49990"), Decimal("0.4"))
 
         say("We buy 0.5 BTC limit 50005: 0.3 fills at once as taker, 0.2 rests on the book")
-        buy = Order.create(client_order_id="demo-buy-1", symbol=SYMBOL, side=OrderSide.BUY,
-                           order_type=OrderType.LIMIT, quantity=Decimal("0.5"), limit_price=Decimal("50005"),
-                           at=clock.now())
+        buy = Order.create(
+            client_order_id="demo-buy-1",
+            symbol=SYMBOL,
+            side=OrderSide.BUY,
+            order_type=OrderType.LIMIT,
+            quantity=Decimal("0.5"),
+            limit_price=Decimal("50005"),
+            at=clock.now(),
+        )
         await tracker.record_placed(buy)
         await exchange.place_order(buy)
         await _drain(events, tracker)
@@ -75,9 +81,15 @@ async def run_demo(config: Config, console: Console) -> None:
         await _drain(events, tracker)
 
         say("We offer 0.1 BTC at 51000, then cancel it")
-        sell = Order.create(client_order_id="demo-sell-1", symbol=SYMBOL, side=OrderSide.SELL,
-                            order_type=OrderType.LIMIT, quantity=Decimal("0.1"), limit_price=Decimal("51000"),
-                            at=clock.now())
+        sell = Order.create(
+            client_order_id="demo-sell-1",
+            symbol=SYMBOL,
+            side=OrderSide.SELL,
+            order_type=OrderType.LIMIT,
+            quantity=Decimal("0.1"),
+            limit_price=Decimal("51000"),
+            at=clock.now(),
+        )
         await tracker.record_placed(sell)
         acknowledged = await exchange.place_order(sell)
         await _drain(events, tracker)
@@ -93,7 +105,9 @@ async def run_demo(config: Config, console: Console) -> None:
         console.print(f"   {len(fills)} executions delivered again: {changed} state changes (expected 0)")
 
         async with app.store.unit_of_work() as uow:
-            orders = [o for o in (await uow.orders.get("demo-buy-1"), await uow.orders.get("demo-sell-1")) if o]
+            orders = [
+                o for o in (await uow.orders.get("demo-buy-1"), await uow.orders.get("demo-sell-1")) if o
+            ]
             executions = await uow.executions.since(buy.created_at)
             positions = await uow.positions.all()
             balances = await uow.balances.all()
@@ -108,21 +122,41 @@ async def run_demo(config: Config, console: Console) -> None:
         filled = sum((o.filled_quantity for o in orders if o.side is OrderSide.BUY), Decimal(0))
         ok = changed == 0 and position is not None and position.quantity == filled == Decimal("0.5")
         verdict = "[bold green]consistent[/]" if ok else "[bold red]INCONSISTENT[/]"
-        console.print(f"Summary: position {position.quantity if position else 0} BTC equals filled quantity "
-                      f"{filled}; duplicate delivery changed nothing: {verdict}")
+        console.print(
+            f"Summary: position {position.quantity if position else 0} BTC equals filled quantity "
+            f"{filled}; duplicate delivery changed nothing: {verdict}"
+        )
         if not ok:
             raise SystemExit(1)
 
 
 def _orders_table(orders: list[Order]) -> Table:
     table = Table(title="Orders")
-    for column in ("client id", "exchange id", "side", "qty", "limit", "status", "filled", "avg price", "fees"):
+    for column in (
+        "client id",
+        "exchange id",
+        "side",
+        "qty",
+        "limit",
+        "status",
+        "filled",
+        "avg price",
+        "fees",
+    ):
         table.add_column(column)
     for o in orders:
         fees = ", ".join(f"{amount} {ccy}" for ccy, amount in o.fees.items()) or "-"
-        table.add_row(o.client_order_id, o.exchange_order_id or "-", o.side.value, str(o.quantity),
-                      str(o.limit_price), o.status.value, str(o.filled_quantity),
-                      f"{o.average_price:.2f}" if o.average_price is not None else "-", fees)
+        table.add_row(
+            o.client_order_id,
+            o.exchange_order_id or "-",
+            o.side.value,
+            str(o.quantity),
+            str(o.limit_price),
+            o.status.value,
+            str(o.filled_quantity),
+            f"{o.average_price:.2f}" if o.average_price is not None else "-",
+            fees,
+        )
     return table
 
 
@@ -131,8 +165,15 @@ def _executions_table(executions: list[Execution]) -> Table:
     for column in ("exec id", "order", "side", "qty", "price", "fee", "liquidity"):
         table.add_column(column)
     for e in executions:
-        table.add_row(e.exec_id, e.order_id, e.side.value, str(e.quantity), str(e.price),
-                      f"{e.fee} {e.fee_currency}", e.liquidity.value)
+        table.add_row(
+            e.exec_id,
+            e.order_id,
+            e.side.value,
+            str(e.quantity),
+            str(e.price),
+            f"{e.fee} {e.fee_currency}",
+            e.liquidity.value,
+        )
     return table
 
 
@@ -141,8 +182,13 @@ def _positions_table(positions: list[Position], mark: Decimal) -> Table:
     for column in ("symbol", "qty", "avg cost", "realized", "unrealized"):
         table.add_column(column)
     for p in positions:
-        table.add_row(p.symbol, str(p.quantity), f"{p.average_cost:.2f}", str(p.realized_pnl),
-                      f"{p.unrealized_pnl(mark):.2f}")
+        table.add_row(
+            p.symbol,
+            str(p.quantity),
+            f"{p.average_cost:.2f}",
+            str(p.realized_pnl),
+            f"{p.unrealized_pnl(mark):.2f}",
+        )
     return table
 
 

@@ -38,7 +38,9 @@ class AdapterRegistry:
 
     def add(self, registration: AdapterRegistration) -> None:
         if registration.kind not in ADAPTER_HOOKS:
-            raise PluginError(f"unknown adapter kind {registration.kind!r}; expected one of {list(ADAPTER_HOOKS)}")
+            raise PluginError(
+                f"unknown adapter kind {registration.kind!r}; expected one of {list(ADAPTER_HOOKS)}"
+            )
         key = (registration.kind, registration.name)
         existing = self._entries.get(key)
         if existing is not None and existing.plugin != registration.plugin:
@@ -106,8 +108,14 @@ def collect_adapters(pm: pluggy.PluginManager) -> AdapterRegistry:
             plugin = impl.plugin_name
             distribution = distributions.get(plugin, "(registered directly)")
 
-            def register(name: str, factory: AdapterFactory, *, _kind: str = kind, _plugin: str = plugin,
-                         _dist: str = distribution) -> None:
+            def register(
+                name: str,
+                factory: AdapterFactory,
+                *,
+                _kind: str = kind,
+                _plugin: str = plugin,
+                _dist: str = distribution,
+            ) -> None:
                 if not isinstance(name, str) or not name:
                     raise PluginError(f"plugin {_plugin} registered a {_kind} adapter without a name")
                 if not callable(factory):

@@ -40,9 +40,7 @@ ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     ),
     _S.NEW: frozenset({_S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED, _S.EXPIRED, _S.UNKNOWN}),
     _S.PARTIALLY_FILLED: frozenset({_S.FILLED, _S.CANCELED, _S.EXPIRED, _S.UNKNOWN}),
-    _S.UNKNOWN: frozenset(
-        {_S.NEW, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED, _S.EXPIRED, _S.REJECTED}
-    ),
+    _S.UNKNOWN: frozenset({_S.NEW, _S.PARTIALLY_FILLED, _S.FILLED, _S.CANCELED, _S.EXPIRED, _S.REJECTED}),
     _S.FILLED: frozenset(),
     _S.CANCELED: frozenset(),
     _S.EXPIRED: frozenset(),

@@ -74,7 +74,8 @@ class Order:
     filled_cost: Decimal = field(default=ZERO, converter=amount("filled_cost", non_negative))  # type: ignore[misc]
     fees: dict[str, Decimal] = field(factory=dict, converter=_fees)
     closed_filled_quantity: Decimal | None = field(
-        default=None, converter=optional_amount("closed_filled_quantity")  # type: ignore[misc]
+        default=None,
+        converter=optional_amount("closed_filled_quantity"),  # type: ignore[misc]
     )
     """The cumulative quantity the exchange reported when the order closed; fills beyond it are impossible."""
     exec_ids: frozenset[str] = field(factory=frozenset, converter=_exec_ids)
@@ -205,9 +206,9 @@ class Order:
         close: not learning an outcome never overrides one the exchange already gave.
         """
         requested = OrderStatus(status)
-        if requested in _LATE_OPEN_REPORTS and self.status in _CLOSED_AFTER_OPEN:
-            requested = self.status
-        elif requested is OrderStatus.UNKNOWN and self.status.is_terminal:
+        late_open = requested in _LATE_OPEN_REPORTS and self.status in _CLOSED_AFTER_OPEN
+        unknown_after_close = requested is OrderStatus.UNKNOWN and self.status.is_terminal
+        if late_open or unknown_after_close:
             requested = self.status
         elif requested is OrderStatus.NEW and self.filled_quantity > 0:
             requested = OrderStatus.PARTIALLY_FILLED
@@ -248,7 +249,10 @@ class Order:
             )
         if execution.client_order_id is not None and execution.client_order_id != self.client_order_id:
             raise ExecutionMismatchError(
-                self.order_id, execution.exec_id, "client_order_id", self.client_order_id,
+                self.order_id,
+                execution.exec_id,
+                "client_order_id",
+                self.client_order_id,
                 execution.client_order_id,
             )
         if execution.symbol != self.symbol:

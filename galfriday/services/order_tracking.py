@@ -65,7 +65,11 @@ class OrderTracker:
                 return []
             order = await _find_order(uow, execution.order_id, execution.client_order_id)
             if order is None:
-                log.info("execution %s arrived before order %s; kept for later", execution.exec_id, execution.order_id)
+                log.info(
+                    "execution %s arrived before order %s; kept for later",
+                    execution.exec_id,
+                    execution.order_id,
+                )
                 await uow.commit()
                 return []
             _, produced = await _apply_executions(uow, order, [execution])
@@ -103,10 +107,14 @@ class OrderTracker:
                 return []
             await uow.balances.save(event.balance)
             await uow.commit()
-        return [BalanceChanged(previous=previous, current=event.balance, occurred_at=event.balance.updated_at)]
+        return [
+            BalanceChanged(previous=previous, current=event.balance, occurred_at=event.balance.updated_at)
+        ]
 
 
-async def _find_order(uow: UnitOfWork, exchange_order_id: str | None, client_order_id: str | None) -> Order | None:
+async def _find_order(
+    uow: UnitOfWork, exchange_order_id: str | None, client_order_id: str | None
+) -> Order | None:
     if exchange_order_id is not None:
         order = await uow.orders.get_by_exchange_id(exchange_order_id)
         if order is not None:

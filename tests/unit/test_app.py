@@ -40,7 +40,7 @@ async def test_adapters_start_in_dependency_order_and_close_in_reverse() -> None
     async with App.from_config(Config(), overrides=recorders(journal)) as app:
         assert journal == [f"start {kind}" for kind in START_ORDER]
         assert app.store.kind == "store"
-    assert journal[len(START_ORDER):] == [f"close {kind}" for kind in reversed(START_ORDER)]
+    assert journal[len(START_ORDER) :] == [f"close {kind}" for kind in reversed(START_ORDER)]
 
 
 async def test_a_failed_start_closes_what_had_started_in_reverse() -> None:
@@ -51,7 +51,9 @@ async def test_a_failed_start_closes_what_had_started_in_reverse() -> None:
         async with App.from_config(Config(), overrides=recorders(journal, failing=failing)):
             pytest.fail("the body must not run")
     started = list(START_ORDER[:position])
-    assert journal == [f"start {k}" for k in started] + [f"fail {failing}"] + [f"close {k}" for k in reversed(started)]
+    assert journal == [f"start {k}" for k in started] + [f"fail {failing}"] + [
+        f"close {k}" for k in reversed(started)
+    ]
 
 
 async def test_an_unknown_adapter_name_fails_before_anything_starts() -> None:
@@ -62,7 +64,8 @@ async def test_an_unknown_adapter_name_fails_before_anything_starts() -> None:
     with pytest.raises(UnknownAdapterError) as caught:
         async with App.from_config(config, overrides=overrides):
             pytest.fail("the body must not run")
-    assert "mongo" in str(caught.value) and "memory" in str(caught.value)
+    assert "mongo" in str(caught.value)
+    assert "memory" in str(caught.value)
     assert journal == []
 
 

@@ -26,7 +26,8 @@ def test_toml_file_sets_values(tmp_path: Path) -> None:
     file.write_text('[store]\nadapter = "sqlite"\ndsn = "galfriday.db"\npool_max_size = 4\n')
     config = load_config(file, environ={})
     assert config.store.adapter == "sqlite"
-    assert config.store.dsn is not None and config.store.dsn.reveal() == "galfriday.db"
+    assert config.store.dsn is not None
+    assert config.store.dsn.reveal() == "galfriday.db"
     assert config.store.pool_max_size == 4
 
 
@@ -57,9 +58,13 @@ def test_store_dsn_comes_from_the_environment() -> None:
 
 
 def test_api_credentials_come_from_the_environment() -> None:
-    config = load_config(environ={"GALFRIDAY_KRAKEN_API_KEY": SECRET_KEY, "GALFRIDAY_KRAKEN_API_SECRET": SECRET_SECRET})
-    assert config.kraken.api_key is not None and config.kraken.api_key.reveal() == SECRET_KEY
-    assert config.kraken.api_secret is not None and config.kraken.api_secret.reveal() == SECRET_SECRET
+    config = load_config(
+        environ={"GALFRIDAY_KRAKEN_API_KEY": SECRET_KEY, "GALFRIDAY_KRAKEN_API_SECRET": SECRET_SECRET}
+    )
+    assert config.kraken.api_key is not None
+    assert config.kraken.api_key.reveal() == SECRET_KEY
+    assert config.kraken.api_secret is not None
+    assert config.kraken.api_secret.reveal() == SECRET_SECRET
 
 
 def test_api_credentials_come_from_files(tmp_path: Path) -> None:
@@ -90,7 +95,9 @@ def test_secrets_never_appear_in_reprs_or_logs(caplog: pytest.LogCaptureFixture)
         }
     )
     with caplog.at_level(logging.DEBUG):
-        logging.getLogger("galfriday.test").info("loaded %s / %r / %s", config, config.kraken, config.kraken.api_key)
+        logging.getLogger("galfriday.test").info(
+            "loaded %s / %r / %s", config, config.kraken, config.kraken.api_key
+        )
     shown = repr(config) + str(config) + repr(config.kraken) + caplog.text + f"{config.kraken.api_secret}"
     for secret in (SECRET_KEY, SECRET_SECRET, "hunter2"):
         assert secret not in shown
@@ -112,7 +119,11 @@ def test_secret_cannot_be_pickled() -> None:
         ({"store": {"colour": "blue"}}, {}, ["store.colour", "'blue'", "one of"]),
         ({"stor": {}}, {}, ["stor", "a section among"]),
         ({"logging": {"level": "LOUD"}}, {}, ["logging.level", "'LOUD'", "INFO"]),
-        ({"store": {"pool_min_size": 5, "pool_max_size": 2}}, {}, ["store.pool_max_size", "2", "pool_min_size"]),
+        (
+            {"store": {"pool_min_size": 5, "pool_max_size": 2}},
+            {},
+            ["store.pool_max_size", "2", "pool_min_size"],
+        ),
     ],
 )
 def test_invalid_configuration_names_key_value_and_expected_form(

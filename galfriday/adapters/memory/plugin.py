@@ -22,7 +22,11 @@ DEFAULT_PAIRS: tuple[TradingPair, ...] = (
     TradingPair("BTC/USD", price_precision=1, quantity_precision=8, min_quantity=Decimal("0.0001")),
     TradingPair("ETH/USD", price_precision=2, quantity_precision=8, min_quantity=Decimal("0.001")),
 )
-DEFAULT_BALANCES: Mapping[str, Decimal] = {"USD": Decimal("100000"), "BTC": Decimal("1"), "ETH": Decimal("10")}
+DEFAULT_BALANCES: Mapping[str, Decimal] = {
+    "USD": Decimal("100000"),
+    "BTC": Decimal("1"),
+    "ETH": Decimal("10"),
+}
 
 
 def _pairs(settings: Mapping[str, Any]) -> tuple[TradingPair, ...]:
@@ -33,7 +37,9 @@ def _pairs(settings: Mapping[str, Any]) -> tuple[TradingPair, ...]:
         return tuple(TradingPair(**entry) for entry in raw)
     except (TypeError, InvalidValueError) as exc:
         raise ConfigurationError(
-            "exchange.settings.pairs", raw, f"a list of tables with symbol, price_precision, quantity_precision ({exc})"
+            "exchange.settings.pairs",
+            raw,
+            f"a list of tables with symbol, price_precision, quantity_precision ({exc})",
         ) from None
 
 
@@ -44,7 +50,9 @@ def _balances(settings: Mapping[str, Any]) -> dict[str, Decimal]:
     try:
         return {asset: Decimal(str(amount)) for asset, amount in raw.items()}
     except (AttributeError, ArithmeticError):
-        raise ConfigurationError("exchange.settings.balances", raw, 'a table such as {USD = "1000"}') from None
+        raise ConfigurationError(
+            "exchange.settings.balances", raw, 'a table such as {USD = "1000"}'
+        ) from None
 
 
 def _fee(settings: Mapping[str, Any], key: str, default: str) -> Decimal:
@@ -52,7 +60,9 @@ def _fee(settings: Mapping[str, Any], key: str, default: str) -> Decimal:
     try:
         return Decimal(str(value))
     except ArithmeticError:
-        raise ConfigurationError(f"exchange.settings.{key}", value, 'a decimal rate such as "0.0026"') from None
+        raise ConfigurationError(
+            f"exchange.settings.{key}", value, 'a decimal rate such as "0.0026"'
+        ) from None
 
 
 def make_fake_exchange(ctx: AdapterContext) -> FakeExchange:
