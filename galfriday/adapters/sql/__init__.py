@@ -1,0 +1,1 @@
+"""What the SQL store adapters share: the migration runner and query monitoring."""
