@@ -15,19 +15,13 @@ from rich.console import Console
 from rich.table import Table
 
 from galfriday import __version__
-from galfriday.config import ENVIRONMENT_VARIABLES, Config, Secret, load_config
+from galfriday.cli_context import CliContext
+from galfriday.config import ENVIRONMENT_VARIABLES, Secret
+from galfriday.db_commands import db
 from galfriday.errors import GalfridayError
 from galfriday.plugins import build_plugin_manager, collect_adapters
 
 console = Console(stderr=True)
-
-
-class _Obj:
-    def __init__(self, config_path: Path | None) -> None:
-        self.config_path = config_path
-
-    def config(self) -> Config:
-        return load_config(self.config_path)
 
 
 @click.group()
@@ -43,7 +37,7 @@ class _Obj:
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:
     """galfriday: exchange order updates, persistence, reconciliation and model lifecycle."""
-    ctx.obj = _Obj(config_path)
+    ctx.obj = CliContext(config_path)
 
 
 @cli.command()
@@ -81,7 +75,7 @@ def _redacted(value: Any) -> Any:
 @cli.command("config")
 @click.option("--env", "list_env", is_flag=True, help="List the environment variables galfriday reads.")
 @click.pass_obj
-def show_config(obj: _Obj, list_env: bool) -> None:
+def show_config(obj: CliContext, list_env: bool) -> None:
     """Print the effective configuration (secrets redacted) as JSON."""
     if list_env:
         for name, key in ENVIRONMENT_VARIABLES.items():
@@ -92,11 +86,14 @@ def show_config(obj: _Obj, list_env: bool) -> None:
 
 @cli.command()
 @click.pass_obj
-def demo(obj: _Obj) -> None:
+def demo(obj: CliContext) -> None:
     """Run a small scenario on the in-memory adapters: place orders, fill them, print the resulting state."""
     from galfriday.demo import run_demo
 
     asyncio.run(run_demo(obj.config(), Console(width=max(120, Console().width))))
+
+
+cli.add_command(db)
 
 
 def build_cli() -> click.Group:

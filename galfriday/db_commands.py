@@ -1,0 +1,93 @@
+"""`galfriday db ...`: migrations of the configured store (SQLite or Postgres)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from galfriday.adapters.sql import migrations
+from galfriday.cli_context import CliContext
+from galfriday.config import Config
+from galfriday.errors import ConfigurationError
+
+DEFAULT_SQLITE_PATH = "galfriday.db"
+
+
+def store_target(config: Config) -> tuple[str, str]:
+    """The configured store's backend and DSN; the memory store has no schema to migrate."""
+    backend = config.store.adapter
+    if backend not in migrations.BACKENDS:
+        raise ConfigurationError(
+            "store.adapter",
+            backend,
+            f"a store with a schema ({', '.join(migrations.BACKENDS)}); set GALFRIDAY_STORE",
+        )
+    if config.store.dsn is not None:
+        return backend, config.store.dsn.reveal()
+    if backend == "sqlite":
+        return backend, DEFAULT_SQLITE_PATH
+    raise ConfigurationError("store.dsn", None, "a postgresql:// URL; set GALFRIDAY_STORE_DSN")
+
+
+@click.group("db")
+def db() -> None:
+    """Schema migrations of the configured store."""
+
+
+@db.command()
+@click.pass_obj
+def migrate(obj: CliContext) -> None:
+    """Apply every pending migration."""
+    backend, dsn = store_target(obj.config())
+    applied = migrations.migrate(backend, dsn)
+    click.echo("\n".join(f"applied {m}" for m in applied) if applied else f"{backend}: up to date")
+
+
+@db.command()
+@click.option("--to", "to", type=int, required=True, help="Keep migrations up to this number; 0 removes all.")
+@click.pass_obj
+def rollback(obj: CliContext, to: int) -> None:
+    """Roll back every migration numbered above --to."""
+    backend, dsn = store_target(obj.config())
+    undone = migrations.rollback(backend, dsn, to)
+    click.echo("\n".join(f"rolled back {m}" for m in undone) if undone else f"{backend}: nothing above {to}")
+
+
+@db.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
+@click.pass_obj
+def status(obj: CliContext, as_json: bool) -> None:
+    """Show every migration and whether it is applied."""
+    backend, dsn = store_target(obj.config())
+    states = migrations.status(backend, dsn)
+    if as_json:
+        click.echo(
+            json.dumps([{"id": s.id, "number": s.number, "applied": s.applied} for s in states], indent=2)
+        )
+        return
+    table = Table(title=f"{backend} migrations")
+    table.add_column("number")
+    table.add_column("id")
+    table.add_column("applied")
+    for state in states:
+        table.add_row(str(state.number), state.id, "yes" if state.applied else "no")
+    Console().print(table)
+
+
+@db.command()
+@click.argument("name")
+@click.option(
+    "--backend",
+    type=click.Choice([*migrations.BACKENDS, "both"]),
+    default="both",
+    show_default=True,
+    help="Which backend's folder gets the new migration.",
+)
+def new(name: str, backend: str) -> None:
+    """Create the next numbered migration (apply and rollback files) in the source tree."""
+    for chosen in migrations.BACKENDS if backend == "both" else (backend,):
+        for path in migrations.new_migration(chosen, name):
+            click.echo(f"created {path}")
