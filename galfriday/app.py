@@ -29,8 +29,10 @@ START_ORDER: tuple[str, ...] = tuple(ADAPTER_SECTIONS)
 class App:
     """The running set of adapters. Attributes: `store`, `exchange`, `event_bus`, `notifier`, `clock`, ..."""
 
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Container, kinds: Iterable[str] = START_ORDER) -> None:
         self.container = container
+        wanted = set(kinds)
+        self.kinds = tuple(kind for kind in START_ORDER if kind in wanted)
         self._adapters: dict[str, Any] = {}
         self._started: list[tuple[str, Any]] = []
         self._running = False
@@ -42,11 +44,13 @@ class App:
         *,
         overrides: dict[str, Any] | None = None,
         extra_plugins: Iterable[tuple[str, Any]] = (),
+        kinds: Iterable[str] = START_ORDER,
     ) -> App:
         """Build an app from configuration.
 
         `overrides` maps adapter kinds (or `clock`) to ready instances; `extra_plugins` registers (name, plugin)
-        pairs beside the entry-point plugins, for embedding applications and tests.
+        pairs beside the entry-point plugins, for embedding applications and tests. `kinds` starts only those
+        adapter kinds (a maintenance command needs the store, not the exchange).
         """
         container = Container()
         container.config.override(providers.Object(config or Config()))
@@ -59,7 +63,10 @@ class App:
             if not isinstance(provider, providers.Provider):
                 raise ConfigurationError("override", kind, f"one of {', '.join((*START_ORDER, 'clock'))}")
             provider.override(providers.Object(instance))
-        return cls(container)
+        unknown = sorted(set(kinds) - set(START_ORDER))
+        if unknown:
+            raise ConfigurationError("adapter kind", unknown[0], f"one of {', '.join(START_ORDER)}")
+        return cls(container, kinds)
 
     @property
     def config(self) -> Config:
@@ -77,15 +84,15 @@ class App:
     def check_adapters(self) -> None:
         """Fail before starting anything if configuration names an adapter no plugin registers."""
         registry = self.container.registry()
-        overridden = {kind for kind in START_ORDER if getattr(self.container, kind).overridden}
-        for kind in START_ORDER:
+        overridden = {kind for kind in self.kinds if getattr(self.container, kind).overridden}
+        for kind in self.kinds:
             if kind not in overridden:
                 registry.get(kind, adapter_name(self.config, kind))
 
     async def __aenter__(self) -> Self:
         self.check_adapters()
         try:
-            for kind in START_ORDER:
+            for kind in self.kinds:
                 adapter = getattr(self.container, kind)()
                 self._adapters[kind] = adapter
                 if isinstance(adapter, Lifecycle):

@@ -19,7 +19,8 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from galfriday.errors import ConfigurationError
+from galfriday.domain.retention import RetentionPolicy
+from galfriday.errors import ConfigurationError, InvalidValueError
 
 ENV_PREFIX = "GALFRIDAY_"
 
@@ -107,6 +108,23 @@ class NotifierConfig:
     settings: dict[str, Any] = field(factory=dict)
 
 
+DEFAULT_RETENTION: tuple[RetentionPolicy, ...] = (
+    RetentionPolicy(table="candles", interval_seconds=60, keep_days=90),
+    RetentionPolicy(table="raw_journal", keep_days=30),
+)
+
+
+@frozen
+class RetentionConfig:
+    """Per-table retention; expiring rows are archived (`archive` adapter, under `archive_dir`) then deleted."""
+
+    archive: str = "parquet"
+    archive_dir: str = "archive"
+    compression: str = "zstd"
+    policies: tuple[RetentionPolicy, ...] = DEFAULT_RETENTION
+    settings: dict[str, Any] = field(factory=dict)
+
+
 @frozen
 class LoggingConfig:
     level: str = "INFO"
@@ -122,6 +140,7 @@ class Config:
     bus: BusConfig = BusConfig()
     models: ModelsConfig = ModelsConfig()
     notifier: NotifierConfig = NotifierConfig()
+    retention: RetentionConfig = RetentionConfig()
     logging: LoggingConfig = LoggingConfig()
 
     def with_overrides(self, **sections: Any) -> Config:
@@ -147,7 +166,7 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     _env_name(section, f.name): f"[{section}] {f.name}"
     for section, cls in _section_classes().items()
     for f in attrs.fields(cls)
-    if f.name != "settings"
+    if f.name not in ("settings", "policies")
 }
 """Every environment variable galfriday reads, mapped to the configuration key it sets."""
 
@@ -199,8 +218,30 @@ def _as_table(key: str, value: Any) -> dict[str, Any]:
     return dict(value)
 
 
+def _as_policies(key: str, value: Any) -> tuple[RetentionPolicy, ...]:
+    if not isinstance(value, list):
+        raise ConfigurationError(key, value, "an array of tables: [[retention.policies]]")
+    policies = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, Mapping):
+            raise ConfigurationError(
+                f"{key}[{index}]", entry, "a table with table, keep_days[, interval_seconds]"
+            )
+        try:
+            policies.append(RetentionPolicy(**entry))
+        except TypeError:
+            raise ConfigurationError(
+                f"{key}[{index}]", dict(entry), "keys table, keep_days, interval_seconds, archive"
+            ) from None
+        except InvalidValueError as exc:
+            raise ConfigurationError(f"{key}[{index}].{exc.field}", exc.value, exc.expected) from None
+    return tuple(policies)
+
+
 def _converter_for(annotation: Any) -> Callable[[str, Any], Any]:
     text = str(annotation)
+    if "RetentionPolicy" in text:
+        return _as_policies
     if "Secret" in text:
         return lambda key, value: Secret(_as_str(key, value))
     if "Path" in text:

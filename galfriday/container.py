@@ -18,6 +18,7 @@ from galfriday.plugins import AdapterRegistry, build_plugin_manager, collect_ada
 ADAPTER_SECTIONS: dict[str, tuple[str, str]] = {
     "notifier": ("notifier", "adapter"),
     "store": ("store", "adapter"),
+    "archive": ("retention", "archive"),
     "event_bus": ("bus", "adapter"),
     "artifact_store": ("models", "artifact_store"),
     "model_runtime": ("models", "runtime"),
@@ -50,6 +51,7 @@ class Container(containers.DeclarativeContainer):
 
     notifier = providers.Singleton(build_adapter, registry, "notifier", config, clock)
     store = providers.Singleton(build_adapter, registry, "store", config, clock)
+    archive = providers.Singleton(build_adapter, registry, "archive", config, clock)
     event_bus = providers.Singleton(build_adapter, registry, "event_bus", config, clock)
     artifact_store = providers.Singleton(build_adapter, registry, "artifact_store", config, clock)
     model_runtime = providers.Singleton(build_adapter, registry, "model_runtime", config, clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import click
@@ -9,9 +10,12 @@ from rich.console import Console
 from rich.table import Table
 
 from galfriday.adapters.sql import migrations
+from galfriday.app import App
 from galfriday.cli_context import CliContext
 from galfriday.config import Config
+from galfriday.domain.retention import RetentionOutcome
 from galfriday.errors import ConfigurationError
+from galfriday.services.retention import RetentionService
 
 DEFAULT_SQLITE_PATH = "galfriday.db"
 
@@ -91,3 +95,41 @@ def new(name: str, backend: str) -> None:
     for chosen in migrations.BACKENDS if backend == "both" else (backend,):
         for path in migrations.new_migration(chosen, name):
             click.echo(f"created {path}")
+
+
+@db.command()
+@click.option("--dry-run", is_flag=True, help="Show what would be archived and deleted; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per action instead of a table.")
+@click.pass_obj
+def retention(obj: CliContext, dry_run: bool, as_json: bool) -> None:
+    """Archive expired rows (per the [retention] policies), verify the archive, then delete them."""
+    outcomes = asyncio.run(_run_retention(obj.config(), dry_run=dry_run))
+    rows = [
+        {
+            "table": o.action.policy.label,
+            "symbol": o.action.symbol,
+            "day": o.action.day.isoformat(),
+            "rows": o.action.rows,
+            "archived": o.archived_rows,
+            "deleted": o.deleted_rows,
+            "archive": o.archive_path,
+        }
+        for o in outcomes
+    ]
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row))
+        return
+    title = "retention (dry run: nothing changed)" if dry_run else "retention"
+    table = Table(title=title)
+    for column in ("table", "symbol", "day", "rows", "archived", "deleted", "archive"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("-" if value is None else str(value) for value in row.values()))
+    Console().print(table if rows else f"{title}: nothing has expired")
+
+
+async def _run_retention(config: Config, *, dry_run: bool) -> list[RetentionOutcome]:
+    async with App.from_config(config, kinds=("store", "archive")) as app:
+        service = RetentionService(app.store, app.archive, app.clock, config.retention.policies)
+        return await service.run(dry_run=dry_run)

@@ -135,6 +135,10 @@ class NotFoundError(StoreError, LookupError):
         super().__init__(f"{entity} {key!r} not found")
 
 
+class ArchiveMismatchError(StoreError):
+    """An archive holds a different number of rows than were read or deleted; nothing was deleted."""
+
+
 class UnitOfWorkError(StoreError):
     """A unit of work was used outside its `async with` block or after it ended."""
 

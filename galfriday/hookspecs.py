@@ -82,6 +82,11 @@ def galfriday_register_notifiers(register: RegisterAdapter) -> None:
 
 
 @hookspec
+def galfriday_register_archives(register: RegisterAdapter) -> None:
+    """Register archive factories (`Archive`): where retention writes expiring rows before deleting them."""
+
+
+@hookspec
 def galfriday_register_commands(cli: click.Group) -> None:
     """Add click commands or groups to the `galfriday` command line."""
 
@@ -94,5 +99,6 @@ ADAPTER_HOOKS: Mapping[str, str] = {
     "artifact_store": "galfriday_register_artifact_stores",
     "trainer": "galfriday_register_trainers",
     "notifier": "galfriday_register_notifiers",
+    "archive": "galfriday_register_archives",
 }
 """Adapter kind -> the hook that registers adapters of that kind."""

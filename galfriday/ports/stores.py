@@ -22,6 +22,7 @@ from galfriday.domain.market_data import Candle
 from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
+from galfriday.domain.retention import CandleDay
 
 
 class OrderStore(Protocol):
@@ -100,6 +101,22 @@ class CandleStore(Protocol):
         ...
 
     async def latest(self, symbol: str, interval_seconds: int) -> Candle | None: ...
+
+    async def day_counts(self, interval_seconds: int, before: datetime) -> list[CandleDay]:
+        """Per symbol and UTC day, how many candles of this interval open before `before`; by symbol, day."""
+        ...
+
+    async def delete_range(self, symbol: str, interval_seconds: int, start: datetime, end: datetime) -> int:
+        """Delete candles with `start <= open_time < end`; return how many."""
+        ...
+
+    async def drop_expired_partitions(self, before: datetime) -> list[str]:
+        """Reclaim storage wholly older than `before` once its rows are archived and deleted.
+
+        Postgres detaches and drops the candle partitions whose range ends at or before `before`; stores
+        without partitions return an empty list.
+        """
+        ...
 
 
 class ModelStore(Protocol):

@@ -9,7 +9,7 @@ import pytest
 from galfriday import hookimpl
 from galfriday.app import START_ORDER, App
 from galfriday.config import Config, StoreConfig
-from galfriday.errors import StartupError, UnknownAdapterError
+from galfriday.errors import ConfigurationError, StartupError, UnknownAdapterError
 from galfriday.hookspecs import AdapterContext, RegisterAdapter
 
 
@@ -93,3 +93,15 @@ async def test_the_default_configuration_runs_entirely_on_memory_adapters() -> N
         async with app.store.unit_of_work() as uow:
             assert await uow.orders.list_open() == []
         assert await app.exchange.balances()
+
+
+async def test_a_maintenance_command_starts_only_the_adapters_it_needs() -> None:
+    journal: list[str] = []
+    async with App.from_config(Config(), overrides=recorders(journal), kinds=("archive", "store")):
+        assert journal == ["start store", "start archive"]
+    assert journal[2:] == ["close archive", "close store"]
+
+
+def test_an_unknown_adapter_kind_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="adapter kind: got 'exchnage'"):
+        App.from_config(Config(), kinds=("exchnage",))

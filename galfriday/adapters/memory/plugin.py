@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from galfriday.adapters.memory.archive import MemoryArchive
 from galfriday.adapters.memory.artifacts import MemoryArtifactStore
 from galfriday.adapters.memory.bus import MemoryEventBus
 from galfriday.adapters.memory.exchange import FakeExchange
@@ -115,3 +116,8 @@ def galfriday_register_trainers(register: RegisterAdapter) -> None:
 @hookimpl
 def galfriday_register_notifiers(register: RegisterAdapter) -> None:
     register("memory", lambda ctx: MemoryNotifier())
+
+
+@hookimpl
+def galfriday_register_archives(register: RegisterAdapter) -> None:
+    register("memory", lambda ctx: MemoryArchive())

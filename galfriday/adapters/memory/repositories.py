@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import attrs
@@ -22,6 +22,7 @@ from galfriday.domain.market_data import Candle
 from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
+from galfriday.domain.retention import CandleDay
 from galfriday.errors import DuplicateKeyError, NotFoundError, UnitOfWorkError
 
 K = TypeVar("K")
@@ -283,6 +284,36 @@ class MemoryCandles(_Repository):
         if series is None or not series.open_times:
             return None
         return series.bars[series.open_times[-1]]
+
+    async def day_counts(self, interval_seconds: int, before: datetime) -> list[CandleDay]:
+        counts: dict[tuple[str, date], int] = {}
+        for (symbol, interval), series in self._tx.tables().candles.items():
+            if interval != interval_seconds:
+                continue
+            for open_time in series.open_times[: bisect_left(series.open_times, before)]:
+                key = (symbol, open_time.date())
+                counts[key] = counts.get(key, 0) + 1
+        return [
+            CandleDay(symbol, interval_seconds, day, rows) for (symbol, day), rows in sorted(counts.items())
+        ]
+
+    async def delete_range(self, symbol: str, interval_seconds: int, start: datetime, end: datetime) -> int:
+        series = self._tx.tables().candles.get((symbol, interval_seconds))
+        if series is None:
+            return 0
+        times = series.open_times
+        doomed = times[bisect_left(times, start) : bisect_left(times, end)]
+        if doomed:
+            every = list(times)
+            for open_time in doomed:
+                self._tx.delete(series.bars, open_time)
+            times[:] = [t for t in every if t in series.bars]
+            self._tx.on_undo(_replacer(times, every))
+        return len(doomed)
+
+    async def drop_expired_partitions(self, before: datetime) -> list[str]:
+        self._tx.tables()
+        return []
 
 
 def _remover(values: list[Any], value: Any) -> Callable[[], None]:

@@ -1,0 +1,1 @@
+"""Archives as compressed Parquet files (pyarrow), partitioned by table, symbol and day."""
