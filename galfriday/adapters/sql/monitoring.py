@@ -13,7 +13,20 @@ from contextlib import contextmanager
 
 from attrs import define, field
 
-BUCKETS_SECONDS: tuple[float, ...] = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+BUCKETS_SECONDS: tuple[float, ...] = (
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+)
 """Upper bounds of the latency histogram; a final +Inf bucket is implied by `count`."""
 
 
