@@ -620,6 +620,59 @@ class StoreContract:
         listed = await read(store, lambda uow: uow.candles.range("BTC/USD", 60, instant(60), instant(180)))
         assert [c.open_time for c in listed] == [instant(60), instant(120)]
 
+    async def test_day_counts_count_candles_per_symbol_and_utc_day_before_a_cutoff(
+        self, store: Store
+    ) -> None:
+        day = timedelta(days=1)
+        midnight = datetime(2026, 1, 5, tzinfo=UTC)
+        bars = [
+            samples.candle(midnight - day + timedelta(hours=23)),
+            samples.candle(midnight),
+            samples.candle(midnight + timedelta(hours=5)),
+            samples.candle(midnight + timedelta(hours=5), symbol="ETH/USD"),
+            samples.candle(midnight + timedelta(hours=5), interval_seconds=300),
+            samples.candle(midnight + day),
+        ]
+        await write(store, lambda uow: uow.candles.upsert_many(bars))
+        counts = await read(store, lambda uow: uow.candles.day_counts(60, midnight + day))
+        assert [(c.symbol, c.day, c.rows) for c in counts] == [
+            ("BTC/USD", (midnight - day).date(), 1),
+            ("BTC/USD", midnight.date(), 2),
+            ("ETH/USD", midnight.date(), 1),
+        ]
+        assert all(c.interval_seconds == 60 for c in counts)
+
+    async def test_deleting_a_candle_range_removes_only_that_range_and_counts_it(self, store: Store) -> None:
+        bars = [samples.candle(instant(60 * i)) for i in range(5)]
+        bars.append(samples.candle(instant(60), symbol="ETH/USD"))
+        await write(store, lambda uow: uow.candles.upsert_many(bars))
+        async with store.unit_of_work() as uow:
+            assert await uow.candles.delete_range("BTC/USD", 60, instant(60), instant(180)) == 2
+            await uow.commit()
+        left = await read(store, lambda uow: uow.candles.range("BTC/USD", 60, instant(0), instant(600)))
+        assert [c.open_time for c in left] == [instant(0), instant(180), instant(240)]
+        assert await read(store, lambda uow: uow.candles.latest("ETH/USD", 60)) is not None
+
+    async def test_a_rolled_back_candle_deletion_leaves_every_candle(self, store: Store) -> None:
+        await write(
+            store, lambda uow: uow.candles.upsert_many([samples.candle(instant(60 * i)) for i in range(3)])
+        )
+        async with store.unit_of_work() as uow:
+            await uow.candles.delete_range("BTC/USD", 60, instant(0), instant(600))
+        left = await read(store, lambda uow: uow.candles.range("BTC/USD", 60, instant(0), instant(600)))
+        assert len(left) == 3
+
+    async def test_dropping_expired_partitions_keeps_every_newer_candle(self, store: Store) -> None:
+        await write(
+            store, lambda uow: uow.candles.upsert_many([samples.candle(instant(60 * i)) for i in range(3)])
+        )
+        async with store.unit_of_work() as uow:
+            dropped = await uow.candles.drop_expired_partitions(instant(0) - timedelta(days=400))
+            await uow.commit()
+        assert isinstance(dropped, list)
+        left = await read(store, lambda uow: uow.candles.range("BTC/USD", 60, instant(0), instant(600)))
+        assert len(left) == 3
+
     async def test_a_candle_range_holds_only_its_symbol_and_interval(self, store: Store) -> None:
         bars = [
             samples.candle(instant(0)),
