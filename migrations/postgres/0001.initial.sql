@@ -175,7 +175,7 @@ CREATE TABLE raw_journal (
 CREATE INDEX raw_journal_received_at_idx ON raw_journal (received_at);
 
 CREATE TABLE retention_runs (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text COLLATE "C" PRIMARY KEY,
     table_name text NOT NULL,
     cutoff timestamptz NOT NULL,
     archived_rows bigint NOT NULL DEFAULT 0,
