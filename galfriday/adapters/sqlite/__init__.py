@@ -1,0 +1,1 @@
+"""The SQLite store: the embedded default (`GALFRIDAY_STORE=sqlite`, a file path as DSN)."""
