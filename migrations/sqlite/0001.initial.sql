@@ -14,10 +14,10 @@ CREATE TABLE orders (
     status TEXT NOT NULL,
     filled_quantity TEXT NOT NULL,
     filled_cost TEXT NOT NULL,
-    fees TEXT NOT NULL,
+    fees TEXT NOT NULL DEFAULT '{}',
     closed_filled_quantity TEXT,
-    exec_ids TEXT NOT NULL,
-    external INTEGER NOT NULL CHECK (external IN (0, 1)),
+    exec_ids TEXT NOT NULL DEFAULT '[]',
+    external INTEGER NOT NULL DEFAULT 0 CHECK (external IN (0, 1)),
     reason TEXT,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
@@ -25,7 +25,7 @@ CREATE TABLE orders (
 
 CREATE INDEX orders_exchange_order_id ON orders (exchange_order_id);
 
-CREATE INDEX orders_updated_at ON orders (updated_at);
+CREATE INDEX orders_updated_at ON orders (updated_at, client_order_id);
 
 -- The WHERE clause is repeated word for word by the adapter's open-order query, so SQLite can use this index.
 CREATE INDEX orders_open ON orders (created_at, client_order_id)
@@ -88,9 +88,9 @@ CREATE TABLE model_versions (
     artifact_uri TEXT NOT NULL,
     artifact_sha256 TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    features TEXT NOT NULL,
+    features TEXT NOT NULL DEFAULT '[]',
     parent_version INTEGER,
-    metadata TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
     UNIQUE (name, version)
 );
 
@@ -99,7 +99,8 @@ CREATE TABLE model_aliases (
     alias TEXT NOT NULL,
     version INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
-    PRIMARY KEY (name, alias)
+    PRIMARY KEY (name, alias),
+    FOREIGN KEY (name, version) REFERENCES model_versions (name, version)
 );
 
 CREATE TABLE model_alias_history (
@@ -120,7 +121,7 @@ CREATE TABLE experiments (
     name TEXT NOT NULL UNIQUE,
     mode TEXT NOT NULL,
     status TEXT NOT NULL,
-    config TEXT NOT NULL,
+    config TEXT NOT NULL DEFAULT '{}',
     created_at INTEGER NOT NULL,
     concluded_at INTEGER,
     conclusion TEXT
