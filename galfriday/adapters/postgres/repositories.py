@@ -1,0 +1,853 @@
+"""Postgres repositories: one class per store port, SQL in constants, values only as parameters.
+
+Every public method is one timed call (`repository.method` in the store's `QueryMonitor`). A call that a port
+says may be refused (a taken client order id, a conflicting execution) is written so Postgres raises nothing:
+`ON CONFLICT DO NOTHING`, then a check, and the call undoes its own rows before raising the typed error. So a
+refused call leaves the unit of work usable, as with the memory store. Any database error aborts the
+transaction: it is raised as `StoreError`, and the unit of work then only rolls back.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+import asyncpg
+import attrs
+
+from galfriday.domain.balances import Balance
+from galfriday.domain.executions import Execution
+from galfriday.domain.journal import JournalEntry
+from galfriday.domain.market_data import Candle
+from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
+from galfriday.domain.orders import Order
+from galfriday.domain.positions import Position
+from galfriday.domain.retention import CandleDay
+from galfriday.errors import DuplicateKeyError, NotFoundError, StoreError
+
+if TYPE_CHECKING:
+    from galfriday.adapters.postgres.unit_of_work import Session
+
+P = ParamSpec("P")
+R = TypeVar("R")
+RepositoryT = TypeVar("RepositoryT", bound="_Repository")
+
+DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+"""What a statement can raise from below: server errors, driver errors, lost connections, command timeouts."""
+
+TERMINAL_STATUSES = ("filled", "canceled", "expired", "rejected")
+"""Written out in `_OPEN_ORDERS` word for word as in the partial index `orders_open_idx`, so Postgres uses it."""
+
+MODEL_VERSION_LOCK = 0x67616C01
+"""First key of the transaction advisory lock that serialises version numbering per model name."""
+
+MODEL_ALIAS_LOCK = 0x67616C02
+"""First key of the transaction advisory lock that serialises moves of one alias."""
+
+COPY_FROM_ROWS = 100
+"""Candle batches at least this large go through COPY into a temporary table; smaller ones through unnest."""
+
+
+def timed(
+    statement: str,
+) -> Callable[
+    [Callable[Concatenate[RepositoryT, P], Coroutine[Any, Any, R]]],
+    Callable[Concatenate[RepositoryT, P], Coroutine[Any, Any, R]],
+]:
+    """Run a repository method as one timed call named `statement`, inside its unit of work.
+
+    Refuses use outside the unit of work before timing; turns database errors into `StoreError` and marks
+    the unit failed (Postgres has aborted its transaction).
+    """
+
+    def decorate(
+        method: Callable[Concatenate[RepositoryT, P], Coroutine[Any, Any, R]],
+    ) -> Callable[Concatenate[RepositoryT, P], Coroutine[Any, Any, R]]:
+        async def call(self: RepositoryT, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            session = self._session
+            session.connection()
+            with session.monitor.timed(statement):
+                try:
+                    return await method(self, *args, **kwargs)
+                except DATABASE_ERRORS as exc:
+                    session.failed = True
+                    raise StoreError(f"{statement} failed: {type(exc).__name__}: {exc}") from exc
+
+        return functools.update_wrapper(call, method)
+
+    return decorate
+
+
+def _count(status: str) -> int:
+    """Rows affected, from a command tag such as `INSERT 0 3` or `DELETE 2`."""
+    return int(status.rsplit(" ", 1)[-1])
+
+
+class _Repository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+
+# --- orders ----------------------------------------------------------------------------------------------
+
+_ORDER_COLUMNS = """client_order_id, exchange_order_id, symbol, side, order_type, time_in_force, quantity,
+    limit_price, status, filled_quantity, filled_cost, fees, closed_filled_quantity, exec_ids, external, reason,
+    created_at, updated_at"""
+
+_INSERT_ORDER = f"""
+INSERT INTO orders ({_ORDER_COLUMNS})
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+"""
+
+_ADD_ORDER = _INSERT_ORDER + "ON CONFLICT (client_order_id) DO NOTHING"
+
+_SAVE_ORDER = (
+    _INSERT_ORDER
+    + """ON CONFLICT (client_order_id) DO UPDATE SET
+    exchange_order_id = EXCLUDED.exchange_order_id, symbol = EXCLUDED.symbol, side = EXCLUDED.side,
+    order_type = EXCLUDED.order_type, time_in_force = EXCLUDED.time_in_force, quantity = EXCLUDED.quantity,
+    limit_price = EXCLUDED.limit_price, status = EXCLUDED.status, filled_quantity = EXCLUDED.filled_quantity,
+    filled_cost = EXCLUDED.filled_cost, fees = EXCLUDED.fees,
+    closed_filled_quantity = EXCLUDED.closed_filled_quantity, exec_ids = EXCLUDED.exec_ids,
+    external = EXCLUDED.external, reason = EXCLUDED.reason, created_at = EXCLUDED.created_at,
+    updated_at = EXCLUDED.updated_at"""
+)
+
+_GET_ORDER = f"SELECT {_ORDER_COLUMNS} FROM orders WHERE client_order_id = $1"
+
+_ORDER_BY_EXCHANGE_ID = f"""
+SELECT {_ORDER_COLUMNS} FROM orders WHERE exchange_order_id = $1 ORDER BY created_at, client_order_id LIMIT 1
+"""
+
+_OPEN_ORDERS = f"""
+SELECT {_ORDER_COLUMNS} FROM orders
+WHERE status NOT IN ('filled', 'canceled', 'expired', 'rejected') AND ($1::text IS NULL OR symbol = $1)
+ORDER BY created_at, client_order_id
+"""
+
+_ORDERS_UPDATED_SINCE = f"""
+SELECT {_ORDER_COLUMNS} FROM orders WHERE updated_at >= $1 ORDER BY updated_at, client_order_id
+"""
+
+
+def _order_values(order: Order) -> tuple[Any, ...]:
+    return (
+        order.client_order_id,
+        order.exchange_order_id,
+        order.symbol,
+        order.side.value,
+        order.order_type.value,
+        order.time_in_force.value,
+        order.quantity,
+        order.limit_price,
+        order.status.value,
+        order.filled_quantity,
+        order.filled_cost,
+        {currency: str(fee) for currency, fee in order.fees.items()},
+        order.closed_filled_quantity,
+        sorted(order.exec_ids),
+        order.external,
+        order.reason,
+        order.created_at,
+        order.updated_at,
+    )
+
+
+def _order(row: Any) -> Order:
+    return Order(
+        client_order_id=row["client_order_id"],
+        exchange_order_id=row["exchange_order_id"],
+        symbol=row["symbol"],
+        side=row["side"],
+        order_type=row["order_type"],
+        time_in_force=row["time_in_force"],
+        quantity=row["quantity"],
+        limit_price=row["limit_price"],
+        status=row["status"],
+        filled_quantity=row["filled_quantity"],
+        filled_cost=row["filled_cost"],
+        fees={currency: Decimal(fee) for currency, fee in row["fees"].items()},
+        closed_filled_quantity=row["closed_filled_quantity"],
+        exec_ids=frozenset(row["exec_ids"]),
+        external=row["external"],
+        reason=row["reason"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+class PostgresOrders(_Repository):
+    """`OrderStore` on the `orders` table: unique by client order id, indexed by exchange order id."""
+
+    @timed("orders.add")
+    async def add(self, order: Order) -> None:
+        status = await self._session.execute("orders.add", _ADD_ORDER, *_order_values(order))
+        if _count(status) == 0:
+            raise DuplicateKeyError("order", order.client_order_id)
+
+    @timed("orders.save")
+    async def save(self, order: Order) -> None:
+        await self._session.execute("orders.save", _SAVE_ORDER, *_order_values(order))
+
+    @timed("orders.get")
+    async def get(self, client_order_id: str) -> Order | None:
+        row = await self._session.fetchrow("orders.get", _GET_ORDER, client_order_id)
+        return None if row is None else _order(row)
+
+    @timed("orders.get_by_exchange_id")
+    async def get_by_exchange_id(self, exchange_order_id: str) -> Order | None:
+        row = await self._session.fetchrow(
+            "orders.get_by_exchange_id", _ORDER_BY_EXCHANGE_ID, exchange_order_id
+        )
+        return None if row is None else _order(row)
+
+    @timed("orders.list_open")
+    async def list_open(self, symbol: str | None = None) -> list[Order]:
+        rows = await self._session.fetch("orders.list_open", _OPEN_ORDERS, symbol)
+        return [_order(row) for row in rows]
+
+    @timed("orders.list_updated_since")
+    async def list_updated_since(self, since: datetime) -> list[Order]:
+        rows = await self._session.fetch("orders.list_updated_since", _ORDERS_UPDATED_SINCE, since)
+        return [_order(row) for row in rows]
+
+
+# --- executions ------------------------------------------------------------------------------------------
+
+_EXECUTION_COLUMNS = """exec_id, order_id, client_order_id, trade_id, symbol, side, quantity, price, fee,
+    fee_currency, liquidity, ts"""
+
+_INSERT_EXECUTIONS = f"""
+INSERT INTO executions (venue, {_EXECUTION_COLUMNS})
+SELECT $1, * FROM unnest(
+    $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[], $9::numeric[],
+    $10::numeric[], $11::text[], $12::text[], $13::timestamptz[]
+)
+ON CONFLICT (venue, exec_id) DO NOTHING
+RETURNING exec_id
+"""
+
+_EXECUTIONS_BY_ID = f"""
+SELECT {_EXECUTION_COLUMNS} FROM executions WHERE venue = $1 AND exec_id = ANY($2::text[])
+"""
+
+_UNDO_EXECUTIONS = "DELETE FROM executions WHERE venue = $1 AND exec_id = ANY($2::text[])"
+
+_GET_EXECUTION = f"SELECT {_EXECUTION_COLUMNS} FROM executions WHERE venue = $1 AND exec_id = $2"
+
+_EXECUTIONS_OF_ORDER = f"""
+SELECT {_EXECUTION_COLUMNS} FROM executions WHERE venue = $1 AND order_id = $2 ORDER BY ts, exec_id
+"""
+
+_EXECUTIONS_SINCE = f"""
+SELECT {_EXECUTION_COLUMNS} FROM executions WHERE venue = $1 AND ts >= $2 ORDER BY ts, exec_id
+"""
+
+_LATEST_EXECUTION = f"""
+SELECT {_EXECUTION_COLUMNS} FROM executions WHERE venue = $1 ORDER BY ts DESC, exec_id DESC LIMIT 1
+"""
+
+
+def _execution(row: Any) -> Execution:
+    return Execution(
+        exec_id=row["exec_id"],
+        order_id=row["order_id"],
+        client_order_id=row["client_order_id"],
+        trade_id=row["trade_id"],
+        symbol=row["symbol"],
+        side=row["side"],
+        quantity=row["quantity"],
+        price=row["price"],
+        fee=row["fee"],
+        fee_currency=row["fee_currency"],
+        liquidity=row["liquidity"],
+        timestamp=row["ts"],
+    )
+
+
+def _execution_columns(executions: Sequence[Execution]) -> list[list[Any]]:
+    """The batch as one array per column, for `unnest`."""
+    return [
+        [e.exec_id for e in executions],
+        [e.order_id for e in executions],
+        [e.client_order_id for e in executions],
+        [e.trade_id for e in executions],
+        [e.symbol for e in executions],
+        [e.side.value for e in executions],
+        [e.quantity for e in executions],
+        [e.price for e in executions],
+        [e.fee for e in executions],
+        [e.fee_currency for e in executions],
+        [e.liquidity.value for e in executions],
+        [e.timestamp for e in executions],
+    ]
+
+
+class PostgresExecutions(_Repository):
+    """`ExecutionStore` on `executions`: unique by (venue, exec id); the identical execution again is a no-op."""
+
+    @timed("executions.add")
+    async def add(self, execution: Execution) -> bool:
+        return await self._insert("executions.add", [execution]) == 1
+
+    @timed("executions.add_many")
+    async def add_many(self, executions: Iterable[Execution]) -> int:
+        return await self._insert("executions.add_many", executions)
+
+    async def _insert(self, statement: str, executions: Iterable[Execution]) -> int:
+        """Insert the new ones in one statement; if any stored one differs, undo the inserted ones and raise."""
+        batch: dict[str, Execution] = {}
+        for execution in executions:
+            known = batch.setdefault(execution.exec_id, execution)
+            if known != execution:
+                raise DuplicateKeyError("execution", execution.exec_id)
+        if not batch:
+            return 0
+        venue = self._session.venue
+        unique = list(batch.values())
+        rows = await self._session.fetch(statement, _INSERT_EXECUTIONS, venue, *_execution_columns(unique))
+        inserted = [row["exec_id"] for row in rows]
+        if len(inserted) == len(unique):
+            return len(inserted)
+        new = set(inserted)
+        repeated = [exec_id for exec_id in batch if exec_id not in new]
+        stored = await self._session.fetch(statement, _EXECUTIONS_BY_ID, venue, repeated)
+        for row in stored:
+            if _execution(row) != batch[row["exec_id"]]:
+                if inserted:
+                    await self._session.execute(statement, _UNDO_EXECUTIONS, venue, inserted)
+                raise DuplicateKeyError("execution", row["exec_id"])
+        return len(inserted)
+
+    @timed("executions.get")
+    async def get(self, exec_id: str) -> Execution | None:
+        row = await self._session.fetchrow("executions.get", _GET_EXECUTION, self._session.venue, exec_id)
+        return None if row is None else _execution(row)
+
+    @timed("executions.for_order")
+    async def for_order(self, order_id: str) -> list[Execution]:
+        rows = await self._session.fetch(
+            "executions.for_order", _EXECUTIONS_OF_ORDER, self._session.venue, order_id
+        )
+        return [_execution(row) for row in rows]
+
+    @timed("executions.since")
+    async def since(self, since: datetime) -> list[Execution]:
+        rows = await self._session.fetch("executions.since", _EXECUTIONS_SINCE, self._session.venue, since)
+        return [_execution(row) for row in rows]
+
+    @timed("executions.latest")
+    async def latest(self) -> Execution | None:
+        row = await self._session.fetchrow("executions.latest", _LATEST_EXECUTION, self._session.venue)
+        return None if row is None else _execution(row)
+
+
+# --- balances and positions ------------------------------------------------------------------------------
+
+_SAVE_BALANCE = """
+INSERT INTO balances (asset, total, available, updated_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (asset) DO UPDATE SET
+    total = EXCLUDED.total, available = EXCLUDED.available, updated_at = EXCLUDED.updated_at
+"""
+
+_GET_BALANCE = "SELECT asset, total, available, updated_at FROM balances WHERE asset = $1"
+
+_ALL_BALANCES = "SELECT asset, total, available, updated_at FROM balances ORDER BY asset"
+
+
+def _balance(row: Any) -> Balance:
+    return Balance(
+        asset=row["asset"], total=row["total"], available=row["available"], updated_at=row["updated_at"]
+    )
+
+
+class PostgresBalances(_Repository):
+    """`BalanceStore` on `balances`: one row per asset."""
+
+    @timed("balances.save")
+    async def save(self, balance: Balance) -> None:
+        await self._session.execute(
+            "balances.save",
+            _SAVE_BALANCE,
+            balance.asset,
+            balance.total,
+            balance.available,
+            balance.updated_at,
+        )
+
+    @timed("balances.get")
+    async def get(self, asset: str) -> Balance | None:
+        row = await self._session.fetchrow("balances.get", _GET_BALANCE, asset)
+        return None if row is None else _balance(row)
+
+    @timed("balances.all")
+    async def all(self) -> list[Balance]:
+        return [_balance(row) for row in await self._session.fetch("balances.all", _ALL_BALANCES)]
+
+
+_SAVE_POSITION = """
+INSERT INTO positions (symbol, quantity, average_cost, realized_pnl, updated_at) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (symbol) DO UPDATE SET
+    quantity = EXCLUDED.quantity, average_cost = EXCLUDED.average_cost,
+    realized_pnl = EXCLUDED.realized_pnl, updated_at = EXCLUDED.updated_at
+"""
+
+_POSITION_COLUMNS = "symbol, quantity, average_cost, realized_pnl, updated_at"
+
+_GET_POSITION = f"SELECT {_POSITION_COLUMNS} FROM positions WHERE symbol = $1"
+
+_ALL_POSITIONS = f"SELECT {_POSITION_COLUMNS} FROM positions ORDER BY symbol"
+
+
+def _position(row: Any) -> Position:
+    return Position(
+        symbol=row["symbol"],
+        quantity=row["quantity"],
+        average_cost=row["average_cost"],
+        realized_pnl=row["realized_pnl"],
+        updated_at=row["updated_at"],
+    )
+
+
+class PostgresPositions(_Repository):
+    """`PositionStore` on `positions`: one row per symbol."""
+
+    @timed("positions.save")
+    async def save(self, position: Position) -> None:
+        await self._session.execute(
+            "positions.save",
+            _SAVE_POSITION,
+            position.symbol,
+            position.quantity,
+            position.average_cost,
+            position.realized_pnl,
+            position.updated_at,
+        )
+
+    @timed("positions.get")
+    async def get(self, symbol: str) -> Position | None:
+        row = await self._session.fetchrow("positions.get", _GET_POSITION, symbol)
+        return None if row is None else _position(row)
+
+    @timed("positions.all")
+    async def all(self) -> list[Position]:
+        return [_position(row) for row in await self._session.fetch("positions.all", _ALL_POSITIONS)]
+
+
+# --- candles ---------------------------------------------------------------------------------------------
+
+CANDLE_COLUMNS = (
+    "symbol",
+    "interval_seconds",
+    "open_time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "trade_count",
+)
+_CANDLE_LIST = ", ".join(CANDLE_COLUMNS)
+
+CANDLE_STAGING_TABLE = "galfriday_candles_incoming"
+"""Session-local (TEMPORARY) table that COPY fills; emptied by the statement that moves its rows on."""
+
+_CREATE_CANDLE_STAGING = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {CANDLE_STAGING_TABLE} (LIKE candles) ON COMMIT DELETE ROWS
+"""
+
+_CANDLE_UPSERT = """
+ON CONFLICT (symbol, interval_seconds, open_time) DO UPDATE SET
+    open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
+    volume = EXCLUDED.volume, trade_count = EXCLUDED.trade_count
+"""
+
+_MOVE_STAGED_CANDLES = f"""
+WITH staged AS (DELETE FROM {CANDLE_STAGING_TABLE} RETURNING {_CANDLE_LIST})
+INSERT INTO candles ({_CANDLE_LIST}) SELECT {_CANDLE_LIST} FROM staged
+{_CANDLE_UPSERT}
+"""
+
+_UPSERT_CANDLES = f"""
+INSERT INTO candles ({_CANDLE_LIST})
+SELECT * FROM unnest(
+    $1::text[], $2::integer[], $3::timestamptz[], $4::numeric[], $5::numeric[], $6::numeric[],
+    $7::numeric[], $8::numeric[], $9::bigint[]
+)
+{_CANDLE_UPSERT}
+"""
+
+_ENSURE_PARTITIONS = "SELECT galfriday_ensure_candle_partitions($1, $1)"
+
+_DROP_PARTITIONS = "SELECT name FROM galfriday_drop_candle_partitions($1) AS name"
+
+_CANDLE_RANGE = f"""
+SELECT {_CANDLE_LIST} FROM candles
+WHERE symbol = $1 AND interval_seconds = $2 AND open_time >= $3 AND open_time < $4
+ORDER BY open_time
+"""
+
+_LATEST_CANDLE = f"""
+SELECT {_CANDLE_LIST} FROM candles WHERE symbol = $1 AND interval_seconds = $2
+ORDER BY open_time DESC LIMIT 1
+"""
+
+_CANDLE_DAY_COUNTS = """
+SELECT symbol, (open_time AT TIME ZONE 'UTC')::date AS day, count(*) AS rows
+FROM candles WHERE interval_seconds = $1 AND open_time < $2
+GROUP BY symbol, day ORDER BY symbol, day
+"""
+
+_DELETE_CANDLES = """
+DELETE FROM candles WHERE symbol = $1 AND interval_seconds = $2 AND open_time >= $3 AND open_time < $4
+"""
+
+
+def _candle_record(candle: Candle) -> tuple[Any, ...]:
+    return (
+        candle.symbol,
+        candle.interval_seconds,
+        candle.open_time,
+        candle.open,
+        candle.high,
+        candle.low,
+        candle.close,
+        candle.volume,
+        candle.trade_count,
+    )
+
+
+def _candle(row: Any) -> Candle:
+    return Candle(
+        symbol=row["symbol"],
+        interval_seconds=row["interval_seconds"],
+        open_time=row["open_time"],
+        open=row["open"],
+        high=row["high"],
+        low=row["low"],
+        close=row["close"],
+        volume=row["volume"],
+        trade_count=row["trade_count"],
+    )
+
+
+def _month_partition(name: str) -> tuple[int, int]:
+    """(year, month) of a partition named `candles_pYYYYMM`."""
+    digits = name.removeprefix("candles_p")
+    return int(digits[:4]), int(digits[4:])
+
+
+class PostgresCandles(_Repository):
+    """`CandleStore` on the month-partitioned `candles`: unique by (symbol, interval, open time)."""
+
+    @timed("candles.upsert_many")
+    async def upsert_many(self, candles: Iterable[Candle]) -> int:
+        """Insert or replace; within one batch the last candle of a key wins. Returns the rows written."""
+        batch = {candle.key: candle for candle in candles}
+        if not batch:
+            return 0
+        await self._ensure_partitions({(c.open_time.year, c.open_time.month) for c in batch.values()})
+        records = [_candle_record(candle) for candle in batch.values()]
+        if len(records) < COPY_FROM_ROWS:
+            await self._session.execute(
+                "candles.upsert_many",
+                _UPSERT_CANDLES,
+                *(list(column) for column in zip(*records, strict=True)),
+            )
+        else:
+            await self._session.execute("candles.upsert_many", _CREATE_CANDLE_STAGING)
+            await self._session.copy_records(CANDLE_STAGING_TABLE, CANDLE_COLUMNS, records)
+            await self._session.execute("candles.upsert_many", _MOVE_STAGED_CANDLES)
+        return len(records)
+
+    async def _ensure_partitions(self, months: set[tuple[int, int]]) -> None:
+        """Make sure the month partitions exist before rows arrive, asking Postgres only about new months."""
+        session = self._session
+        for year, month in sorted(months - session.known_months - session.ensured_months):
+            await session.execute(
+                "candles.upsert_many", _ENSURE_PARTITIONS, datetime(year, month, 1, tzinfo=UTC)
+            )
+            session.ensured_months.add((year, month))
+
+    @timed("candles.range")
+    async def range(self, symbol: str, interval_seconds: int, start: datetime, end: datetime) -> list[Candle]:
+        rows = await self._session.fetch("candles.range", _CANDLE_RANGE, symbol, interval_seconds, start, end)
+        return [_candle(row) for row in rows]
+
+    @timed("candles.latest")
+    async def latest(self, symbol: str, interval_seconds: int) -> Candle | None:
+        row = await self._session.fetchrow("candles.latest", _LATEST_CANDLE, symbol, interval_seconds)
+        return None if row is None else _candle(row)
+
+    @timed("candles.day_counts")
+    async def day_counts(self, interval_seconds: int, before: datetime) -> list[CandleDay]:
+        rows = await self._session.fetch("candles.day_counts", _CANDLE_DAY_COUNTS, interval_seconds, before)
+        return [CandleDay(row["symbol"], interval_seconds, row["day"], row["rows"]) for row in rows]
+
+    @timed("candles.delete_range")
+    async def delete_range(self, symbol: str, interval_seconds: int, start: datetime, end: datetime) -> int:
+        status = await self._session.execute(
+            "candles.delete_range", _DELETE_CANDLES, symbol, interval_seconds, start, end
+        )
+        return _count(status)
+
+    @timed("candles.drop_expired_partitions")
+    async def drop_expired_partitions(self, before: datetime) -> list[str]:
+        """Detach and drop the month partitions that end by `before` and are empty (archived and deleted)."""
+        rows = await self._session.fetch("candles.drop_expired_partitions", _DROP_PARTITIONS, before)
+        dropped = [str(row["name"]) for row in rows]
+        for name in dropped:
+            self._session.known_months.discard(_month_partition(name))
+            self._session.ensured_months.discard(_month_partition(name))
+        return dropped
+
+
+# --- models ----------------------------------------------------------------------------------------------
+
+_MODEL_COLUMNS = """name, version, stage, artifact_uri, artifact_sha256, created_at, features, parent_version,
+    metadata"""
+
+_LOCK_MODEL_NAME = "SELECT pg_advisory_xact_lock($1, hashtext($2))"
+
+_REGISTER_MODEL = f"""
+INSERT INTO model_versions ({_MODEL_COLUMNS})
+SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8 FROM model_versions WHERE name = $1
+RETURNING {_MODEL_COLUMNS}
+"""
+
+_GET_MODEL = f"SELECT {_MODEL_COLUMNS} FROM model_versions WHERE name = $1 AND version = $2"
+
+_MODEL_VERSIONS = f"SELECT {_MODEL_COLUMNS} FROM model_versions WHERE name = $1 ORDER BY version"
+
+_SET_STAGE = f"""
+UPDATE model_versions SET stage = $3 WHERE name = $1 AND version = $2 RETURNING {_MODEL_COLUMNS}
+"""
+
+_ALIAS_BEFORE_MOVE = """
+SELECT (SELECT version FROM model_aliases WHERE name = $1 AND alias = $2) AS previous,
+       $3::integer IS NULL OR EXISTS (SELECT 1 FROM model_versions WHERE name = $1 AND version = $3) AS known
+"""
+
+_POINT_ALIAS = """
+INSERT INTO model_aliases (name, alias, version, updated_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (name, alias) DO UPDATE SET version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+"""
+
+_REMOVE_ALIAS = "DELETE FROM model_aliases WHERE name = $1 AND alias = $2"
+
+_RECORD_ALIAS_MOVE = """
+INSERT INTO model_alias_history (name, alias, from_version, to_version, at, actor, reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+"""
+
+_GET_ALIAS = "SELECT version FROM model_aliases WHERE name = $1 AND alias = $2"
+
+_ALIAS_HISTORY = """
+SELECT name, alias, from_version, to_version, at, actor, reason FROM model_alias_history
+WHERE name = $1 AND ($2::text IS NULL OR alias = $2) ORDER BY id
+"""
+
+
+def _model_version(row: Any) -> ModelVersion:
+    return ModelVersion(
+        name=row["name"],
+        version=row["version"],
+        stage=row["stage"],
+        artifact_uri=row["artifact_uri"],
+        artifact_sha256=row["artifact_sha256"],
+        created_at=row["created_at"],
+        features=tuple(FeatureSpec(spec["name"], spec["dtype"]) for spec in row["features"]),
+        parent_version=row["parent_version"],
+        metadata=row["metadata"],
+    )
+
+
+def _alias_change(row: Any) -> ModelAliasChange:
+    return ModelAliasChange(
+        name=row["name"],
+        alias=row["alias"],
+        from_version=row["from_version"],
+        to_version=row["to_version"],
+        at=row["at"],
+        actor=row["actor"],
+        reason=row["reason"],
+    )
+
+
+class PostgresModels(_Repository):
+    """`ModelStore` on `model_versions`, `model_aliases` and the append-only `model_alias_history`.
+
+    Version numbers come from `max + 1` under a transaction advisory lock on the model name, so concurrent
+    registrations of one model queue up and number 1, 2, ... without gaps; other models do not wait.
+    """
+
+    @timed("models.register")
+    async def register(
+        self,
+        *,
+        name: str,
+        artifact_uri: str,
+        artifact_sha256: str,
+        created_at: datetime,
+        features: Sequence[FeatureSpec] = (),
+        parent_version: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> ModelVersion:
+        checked = ModelVersion(  # the domain's checks, before anything is written
+            name=name,
+            version=0,
+            artifact_uri=artifact_uri,
+            artifact_sha256=artifact_sha256,
+            created_at=created_at,
+            features=tuple(features),
+            parent_version=parent_version,
+            metadata=metadata or {},
+        )
+        await self._session.execute("models.register", _LOCK_MODEL_NAME, MODEL_VERSION_LOCK, name)
+        row = await self._session.fetchrow(
+            "models.register",
+            _REGISTER_MODEL,
+            name,
+            checked.stage.value,
+            artifact_uri,
+            checked.artifact_sha256,
+            checked.created_at,
+            [attrs.asdict(spec) for spec in checked.features],
+            parent_version,
+            checked.metadata,
+        )
+        return _model_version(row)
+
+    @timed("models.get")
+    async def get(self, name: str, version: int) -> ModelVersion | None:
+        row = await self._session.fetchrow("models.get", _GET_MODEL, name, version)
+        return None if row is None else _model_version(row)
+
+    @timed("models.versions")
+    async def versions(self, name: str) -> list[ModelVersion]:
+        return [
+            _model_version(row) for row in await self._session.fetch("models.versions", _MODEL_VERSIONS, name)
+        ]
+
+    @timed("models.set_stage")
+    async def set_stage(self, name: str, version: int, stage: ModelStage) -> ModelVersion:
+        row = await self._session.fetchrow(
+            "models.set_stage", _SET_STAGE, name, version, ModelStage(stage).value
+        )
+        if row is None:
+            raise NotFoundError("model version", (name, version))
+        return _model_version(row)
+
+    @timed("models.set_alias")
+    async def set_alias(
+        self, name: str, alias: str, version: int | None, *, at: datetime, actor: str, reason: str
+    ) -> ModelAliasChange:
+        session = self._session
+        await session.execute("models.set_alias", _LOCK_MODEL_NAME, MODEL_ALIAS_LOCK, f"{name}/{alias}")
+        before = await session.fetchrow("models.set_alias", _ALIAS_BEFORE_MOVE, name, alias, version)
+        if not before["known"]:
+            raise NotFoundError("model version", (name, version))
+        change = ModelAliasChange(
+            name=name,
+            alias=alias,
+            from_version=before["previous"],
+            to_version=version,
+            at=at,
+            actor=actor,
+            reason=reason,
+        )
+        if version is None:
+            await session.execute("models.set_alias", _REMOVE_ALIAS, name, alias)
+        else:
+            await session.execute("models.set_alias", _POINT_ALIAS, name, alias, version, change.at)
+        await session.execute(
+            "models.set_alias",
+            _RECORD_ALIAS_MOVE,
+            name,
+            alias,
+            change.from_version,
+            version,
+            change.at,
+            actor,
+            reason,
+        )
+        return change
+
+    @timed("models.alias")
+    async def alias(self, name: str, alias: str) -> int | None:
+        found = await self._session.fetchval("models.alias", _GET_ALIAS, name, alias)
+        return None if found is None else int(found)
+
+    @timed("models.alias_history")
+    async def alias_history(self, name: str, alias: str | None = None) -> list[ModelAliasChange]:
+        rows = await self._session.fetch("models.alias_history", _ALIAS_HISTORY, name, alias)
+        return [_alias_change(row) for row in rows]
+
+
+# --- journal ---------------------------------------------------------------------------------------------
+
+_APPEND_JOURNAL = """
+INSERT INTO raw_journal (source, channel, received_at, payload) VALUES ($1, $2, $3, $4) RETURNING sequence
+"""
+
+_APPEND_JOURNAL_MANY = """
+INSERT INTO raw_journal (source, channel, received_at, payload)
+SELECT source, channel, received_at, payload
+FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
+    WITH ORDINALITY AS entry(source, channel, received_at, payload, position)
+ORDER BY position
+"""
+
+_READ_JOURNAL = """
+SELECT sequence, source, channel, received_at, payload FROM raw_journal
+WHERE sequence > $1 ORDER BY sequence LIMIT $2
+"""
+
+_DELETE_JOURNAL = "DELETE FROM raw_journal WHERE received_at < $1"
+
+
+class PostgresJournal(_Repository):
+    """`JournalStore` on `raw_journal`: sequences from an identity column, never reused (even after rollback)."""
+
+    @timed("journal.append")
+    async def append(self, entry: JournalEntry) -> JournalEntry:
+        sequence = await self._session.fetchval(
+            "journal.append", _APPEND_JOURNAL, entry.source, entry.channel, entry.received_at, entry.payload
+        )
+        return attrs.evolve(entry, sequence=sequence)
+
+    @timed("journal.append_many")
+    async def append_many(self, entries: Iterable[JournalEntry]) -> int:
+        batch = list(entries)
+        if not batch:
+            return 0
+        status = await self._session.execute(
+            "journal.append_many",
+            _APPEND_JOURNAL_MANY,
+            [e.source for e in batch],
+            [e.channel for e in batch],
+            [e.received_at for e in batch],
+            [e.payload for e in batch],
+        )
+        return _count(status)
+
+    @timed("journal.read")
+    async def read(self, after_sequence: int = 0, limit: int = 1000) -> list[JournalEntry]:
+        rows = await self._session.fetch("journal.read", _READ_JOURNAL, after_sequence, max(limit, 0))
+        return [
+            JournalEntry(
+                source=row["source"],
+                channel=row["channel"],
+                received_at=row["received_at"],
+                payload=row["payload"],
+                sequence=row["sequence"],
+            )
+            for row in rows
+        ]
+
+    @timed("journal.delete_before")
+    async def delete_before(self, before: datetime) -> int:
+        return _count(await self._session.execute("journal.delete_before", _DELETE_JOURNAL, before))
