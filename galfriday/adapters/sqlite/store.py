@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,6 +70,8 @@ class SqliteStore:
         self._lock = asyncio.Lock()
         self._holder: asyncio.Task[object] | None = None
         self._closing = False
+        self._unfinished = False
+        """A cancelled or failed BEGIN/COMMIT may have left a transaction open; the next unit rolls it back."""
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         self._refuse_unless_open()
@@ -90,6 +94,7 @@ class SqliteStore:
             raise
         self._connection = connection
         self._closing = False
+        self._unfinished = False
 
     async def close(self) -> None:
         """Refuse new units of work, wait for the one in progress (if any) to end, then close the file."""
@@ -134,9 +139,20 @@ class SqliteStore:
             self._lock.release()
             self._refuse_unless_open()
         self._holder = asyncio.current_task()
-        return self._open_connection()
+        connection = self._open_connection()
+        if self._unfinished:
+            try:
+                with suppress(sqlite3.Error):  # "no transaction is active": nothing was left behind
+                    await connection.execute_fetchall("ROLLBACK")
+            except BaseException:
+                self._release(unfinished=True)
+                raise
+            self._unfinished = False
+        return connection
 
-    def _release(self) -> None:
+    def _release(self, *, unfinished: bool = False) -> None:
+        """Let the next unit of work in; `unfinished` if this one's BEGIN or COMMIT may not have completed."""
+        self._unfinished = self._unfinished or unfinished
         self._holder = None
         self._lock.release()
 

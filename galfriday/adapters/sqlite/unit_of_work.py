@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -111,7 +111,8 @@ class SqliteUnitOfWork:
             with self._store.monitor.timed("unit_of_work.begin"):
                 await connection.execute_fetchall("BEGIN IMMEDIATE")
         except BaseException as exc:
-            self._store._release()
+            # Cancelled while waiting, BEGIN still runs on the worker thread: the next unit rolls it back.
+            self._store._release(unfinished=True)
             if isinstance(exc, sqlite3.OperationalError):
                 raise StoreError(
                     f"could not start a transaction on {self._store.path} ({exc}); another process may be "
@@ -136,12 +137,11 @@ class SqliteUnitOfWork:
             with self._store.monitor.timed("unit_of_work.commit"):
                 await connection.execute_fetchall("COMMIT")
         except BaseException as exc:
-            await _rollback_quietly(connection)
+            self._store._release(unfinished=True)
             if isinstance(exc, sqlite3.Error):
                 raise StoreError(f"commit failed in SQLite, nothing was written: {exc}") from exc
             raise
-        finally:
-            self._store._release()
+        self._store._release()
 
     async def rollback(self) -> None:
         """Undo every write of this unit and end it; does nothing once the unit has ended."""
@@ -160,12 +160,6 @@ class SqliteUnitOfWork:
         connection = self._session.connection()
         self._session.end()
         return connection
-
-
-async def _rollback_quietly(connection: aiosqlite.Connection) -> None:
-    """After a failed COMMIT SQLite may or may not still hold the transaction; make sure it does not."""
-    with suppress(sqlite3.Error):  # "no transaction is active" when SQLite already rolled back
-        await connection.execute_fetchall("ROLLBACK")
 
 
 if TYPE_CHECKING:

@@ -210,3 +210,45 @@ async def test_a_writer_in_another_connection_makes_a_unit_of_work_wait_not_fail
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_unit_of_work_cancelled_mid_way_leaves_nothing_and_the_store_usable(
+    store: SqliteStore,
+) -> None:
+    inside = asyncio.Event()
+
+    async def interrupted() -> None:
+        async with store.unit_of_work() as uow:
+            await uow.balances.save(samples.balance("USD"))
+            inside.set()
+            await asyncio.sleep(60)
+
+    task = asyncio.create_task(interrupted())
+    await inside.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with store.unit_of_work() as uow:
+        assert await uow.balances.get("USD") is None
+
+
+async def test_a_unit_of_work_cancelled_while_waiting_for_the_write_lock_leaves_the_store_usable(
+    tmp_path: Path,
+) -> None:
+    first, second = SqliteStore(tmp_path / "shared.db"), SqliteStore(tmp_path / "shared.db")
+    await first.start()
+    await second.start()
+    try:
+        async with first.unit_of_work() as holding:
+            waiting = asyncio.create_task(save_usd(second))
+            await asyncio.sleep(0.05)
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            await holding.commit()
+        await save_usd(second)
+        async with first.unit_of_work() as uow:
+            assert await uow.balances.get("USD") == samples.balance("USD")
+    finally:
+        await first.close()
+        await second.close()
