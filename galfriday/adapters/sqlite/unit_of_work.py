@@ -132,34 +132,31 @@ class SqliteUnitOfWork:
 
     async def commit(self) -> None:
         """Make every write of this unit durable and visible to later ones, at once, and end the unit."""
-        connection = self._end("commit")
-        try:
-            with self._store.monitor.timed("unit_of_work.commit"):
-                await connection.execute_fetchall("COMMIT")
-        except BaseException as exc:
-            self._store._release(unfinished=True)
-            if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"commit failed in SQLite, nothing was written: {exc}") from exc
-            raise
-        self._store._release()
+        await self._finish("commit", "COMMIT")
 
     async def rollback(self) -> None:
         """Undo every write of this unit and end it; does nothing once the unit has ended."""
-        if not self._session.active:
-            return
-        connection = self._end("rollback")
-        try:
-            with self._store.monitor.timed("unit_of_work.rollback"):
-                await connection.execute_fetchall("ROLLBACK")
-        finally:
-            self._store._release()
+        if self._session.active:
+            await self._finish("rollback", "ROLLBACK")
 
-    def _end(self, action: str) -> aiosqlite.Connection:
+    async def _finish(self, action: str, statement: str) -> None:
+        """End the transaction with `statement` and let the next unit of work in, whatever happens."""
         if not self._session.active:
             raise UnitOfWorkError(f"{action} outside a unit of work, or after it ended; open a new one")
         connection = self._session.connection()
         self._session.end()
-        return connection
+        try:
+            with self._store.monitor.timed(f"unit_of_work.{action}"):
+                await connection.execute_fetchall(statement)
+        except BaseException as exc:
+            # Failed or cancelled half-way: the next unit of work rolls back whatever is left open.
+            self._store._release(unfinished=True)
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(
+                    f"{action} failed in SQLite; the unit of work is rolled back: {exc}"
+                ) from exc
+            raise
+        self._store._release()
 
 
 if TYPE_CHECKING:
