@@ -41,6 +41,11 @@ GALFRIDAY_TABLES = (
 """Every table of docs/schema.md."""
 
 
+@pytest.fixture(scope="session")
+def galfriday_tables() -> tuple[str, ...]:
+    return GALFRIDAY_TABLES
+
+
 def admin_dsn() -> str:
     return os.environ.get("GALFRIDAY_TEST_PG_DSN") or DEFAULT_ADMIN_DSN
 
