@@ -60,7 +60,9 @@ def _secret_meta(**extra: Any) -> dict[str, Any]:
 
 @frozen
 class StoreConfig:
-    adapter: str = "memory"
+    """The store; the embedded SQLite file `galfriday.db` by default, so nothing needs a server to start."""
+
+    adapter: str = "sqlite"
     dsn: Secret | None = field(default=None, repr=False, metadata=_secret_meta(in_file=True))
     pool_min_size: int = 1
     pool_max_size: int = 10

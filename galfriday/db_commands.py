@@ -10,14 +10,13 @@ from rich.console import Console
 from rich.table import Table
 
 from galfriday.adapters.sql import migrations
+from galfriday.adapters.sqlite.plugin import DEFAULT_PATH as DEFAULT_SQLITE_PATH
 from galfriday.app import App
 from galfriday.cli_context import CliContext
 from galfriday.config import Config
 from galfriday.domain.retention import RetentionOutcome
 from galfriday.errors import ConfigurationError
 from galfriday.services.retention import RetentionService
-
-DEFAULT_SQLITE_PATH = "galfriday.db"
 
 
 def store_target(config: Config) -> tuple[str, str]:

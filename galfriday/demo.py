@@ -8,15 +8,18 @@ is printed.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 
+import attrs
 from rich.console import Console
 from rich.table import Table
 
 from galfriday.adapters.memory.exchange import FakeExchange
 from galfriday.app import App
-from galfriday.config import Config
+from galfriday.config import Config, Secret
 from galfriday.domain.balances import Balance
 from galfriday.domain.events import ExchangeEvent, ExecutionReported
 from galfriday.domain.executions import Execution, OrderSide
@@ -41,7 +44,21 @@ async def _drain(events: AsyncIterator[ExchangeEvent], tracker: OrderTracker) ->
         seen.append(event)
 
 
+def demo_config(config: Config, workdir: Path) -> Config:
+    """The demo's configuration: the default embedded store gets a fresh file, so every run starts clean."""
+    if config.store.adapter == "sqlite" and config.store.dsn is None:
+        store = attrs.evolve(config.store, dsn=Secret(str(workdir / "galfriday-demo.db")))
+        return config.with_overrides(store=store)
+    return config
+
+
 async def run_demo(config: Config, console: Console) -> None:
+    with tempfile.TemporaryDirectory(prefix="galfriday-demo-") as workdir:
+        await _scenario(demo_config(config, Path(workdir)), console)
+
+
+async def _scenario(config: Config, console: Console) -> None:
+    console.rule(f"galfriday demo: fake exchange, {config.store.adapter} store, in-memory event bus")
     async with App.from_config(config) as app:
         exchange = app.exchange
         if not isinstance(exchange, FakeExchange):
@@ -56,7 +73,6 @@ async def run_demo(config: Config, console: Console) -> None:
             step += 1
             console.print(f"[bold cyan]{step}.[/] {text}")
 
-        console.rule("galfriday demo: in-memory exchange, store and event bus")
         say(f"Other traders quote {SYMBOL}: asks 0.3 @ 50000 and 0.5 @ 50010, a bid 0.4 @ 49990")
         await exchange.add_liquidity(SYMBOL, OrderSide.SELL, Decimal("50000"), Decimal("0.3"))
         await exchange.add_liquidity(SYMBOL, OrderSide.SELL, Decimal("50010"), Decimal("0.5"))
@@ -118,16 +134,27 @@ async def run_demo(config: Config, console: Console) -> None:
         mark = Decimal("50005")
         console.print(_positions_table(positions, mark))
         console.print(_balances_table(balances))
-        position = next((p for p in positions if p.symbol == SYMBOL), None)
-        filled = sum((o.filled_quantity for o in orders if o.side is OrderSide.BUY), Decimal(0))
-        ok = changed == 0 and position is not None and position.quantity == filled == Decimal("0.5")
-        verdict = "[bold green]consistent[/]" if ok else "[bold red]INCONSISTENT[/]"
-        console.print(
-            f"Summary: position {position.quantity if position else 0} BTC equals filled quantity "
-            f"{filled}; duplicate delivery changed nothing: {verdict}"
-        )
-        if not ok:
-            raise SystemExit(1)
+    say("The app stops; a new one opens the same store (a restart): is everything still there?")
+    async with App.from_config(config, kinds=("store",)) as restarted, restarted.store.unit_of_work() as uow:
+        survived = [o for o in (await uow.orders.get("demo-buy-1"), await uow.orders.get("demo-sell-1")) if o]
+        survived_fills = await uow.executions.since(buy.created_at)
+        survived_positions = await uow.positions.all()
+    kept = survived == orders and survived_fills == executions and survived_positions == positions
+    console.print(
+        f"   after the restart: {len(survived)} orders, {len(survived_fills)} executions, "
+        f"{len(survived_positions)} position(s), {'all equal to before' if kept else 'DIFFERENT from before'}"
+    )
+
+    position = next((p for p in positions if p.symbol == SYMBOL), None)
+    filled = sum((o.filled_quantity for o in orders if o.side is OrderSide.BUY), Decimal(0))
+    ok = kept and changed == 0 and position is not None and position.quantity == filled == Decimal("0.5")
+    verdict = "[bold green]consistent[/]" if ok else "[bold red]INCONSISTENT[/]"
+    console.print(
+        f"Summary: position {position.quantity if position else 0} BTC equals filled quantity {filled}; "
+        f"duplicate delivery changed nothing; the store kept everything across a restart: {verdict}"
+    )
+    if not ok:
+        raise SystemExit(1)
 
 
 def _orders_table(orders: list[Order]) -> Table:

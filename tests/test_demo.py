@@ -12,6 +12,7 @@ def test_the_demo_places_fills_and_reports_a_consistent_state() -> None:
     assert result.exit_code == 0, result.output
     assert "2 executions delivered again: 0 state changes" in result.output
     assert "position 0.5 BTC equals filled quantity 0.5" in result.output
+    assert "the store kept everything" in result.output
     assert "consistent" in result.output
     assert "INCONSISTENT" not in result.output
     assert "demo-buy-1" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 from attrs import field, frozen
 
@@ -49,8 +50,15 @@ class Symbol:
 
 
 def parse_symbol(value: object) -> str:
-    """Validate and return a symbol string in `BASE/QUOTE` form."""
+    """Validate and return a symbol string in `BASE/QUOTE` form (cached: a system trades few symbols)."""
+    if isinstance(value, str):
+        return _parse_symbol_text(value)
     return str(Symbol.parse(value))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4096)
+def _parse_symbol_text(text: str) -> str:
+    return str(Symbol.parse(text))
 
 
 @frozen

@@ -15,6 +15,9 @@ from galfriday.domain.instruments import parse_symbol
 from galfriday.domain.timestamps import to_utc
 from galfriday.errors import InvalidValueError
 
+_new = object.__new__
+_set = object.__setattr__
+
 
 def _interval(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
@@ -47,6 +50,37 @@ class Candle:
             raise InvalidValueError("high", self.high, f"at least open, close and low ({self.symbol})")
         if self.low > min(self.open, self.close):
             raise InvalidValueError("low", self.low, f"at most open and close ({self.symbol})")
+
+    @classmethod
+    def trusted(
+        cls,
+        symbol: str,
+        interval_seconds: int,
+        open_time: datetime,
+        open: Decimal,
+        high: Decimal,
+        low: Decimal,
+        close: Decimal,
+        volume: Decimal,
+        trade_count: int,
+    ) -> Candle:
+        """Rebuild a candle a store wrote earlier, without converting or validating it again.
+
+        Only for adapters reading back rows that passed through the normal constructor when they were written
+        (a one-day query decodes 1,440 of them; validation would cost more than the query). Values must already
+        have their domain types: `str`, `int`, aware UTC `datetime`, `Decimal`.
+        """
+        candle = _new(cls)
+        _set(candle, "symbol", symbol)
+        _set(candle, "interval_seconds", interval_seconds)
+        _set(candle, "open_time", open_time)
+        _set(candle, "open", open)
+        _set(candle, "high", high)
+        _set(candle, "low", low)
+        _set(candle, "close", close)
+        _set(candle, "volume", volume)
+        _set(candle, "trade_count", trade_count)
+        return candle
 
     @property
     def key(self) -> tuple[str, int, datetime]:

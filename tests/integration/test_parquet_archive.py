@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -86,4 +87,5 @@ async def test_journal_entries_are_archived_per_day(tmp_path: Path) -> None:
 
 async def test_no_temporary_file_is_left_behind(tmp_path: Path) -> None:
     await ParquetArchive(tmp_path).write_candles(bars(), symbol="BTC/USD", interval_seconds=60, day=DAY)
-    assert not list(tmp_path.rglob("*.tmp"))
+    leftovers = await asyncio.to_thread(lambda: list(tmp_path.rglob("*.tmp")))
+    assert leftovers == []

@@ -88,8 +88,8 @@ async def test_configuration_picks_a_plugin_adapter_by_name() -> None:
     assert seen[0].config is config
 
 
-async def test_the_default_configuration_runs_entirely_on_memory_adapters() -> None:
-    async with App.from_config(Config()) as app:
+async def test_an_app_runs_entirely_on_memory_adapters() -> None:
+    async with App.from_config(Config().with_overrides(store=StoreConfig(adapter="memory"))) as app:
         async with app.store.unit_of_work() as uow:
             assert await uow.orders.list_open() == []
         assert await app.exchange.balances()

@@ -14,10 +14,10 @@ SECRET_KEY = "kraken-key-do-not-print-3f9a"
 SECRET_SECRET = "kraken-secret-do-not-print-77c1"
 
 
-def test_defaults_run_on_embedded_in_memory_adapters() -> None:
+def test_defaults_need_no_server_an_embedded_store_and_the_fake_exchange() -> None:
     config = load_config(environ={})
     assert config == Config()
-    assert config.store.adapter == "memory"
+    assert config.store.adapter == "sqlite"
     assert config.exchange.adapter == "memory"
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from galfriday.domain.executions import OrderSide
@@ -191,3 +192,22 @@ def test_a_book_update_holds_its_levels_as_tuples() -> None:
 
 def test_the_market_channels_are_ticker_trade_book_and_ohlc() -> None:
     assert {c.value for c in MarketChannel} == {"ticker", "trade", "book", "ohlc"}
+
+
+def test_a_trusted_candle_equals_the_validated_one_built_from_the_same_values() -> None:
+    values = dict(
+        symbol="BTC/USD",
+        interval_seconds=60,
+        open_time=datetime(2026, 1, 5, tzinfo=UTC),
+        open=Decimal("100.5"),
+        high=Decimal("101"),
+        low=Decimal("99.25"),
+        close=Decimal("100"),
+        volume=Decimal("0.10"),
+        trade_count=7,
+    )
+    trusted = Candle.trusted(**values)  # type: ignore[arg-type]
+    assert trusted == Candle(**values)  # type: ignore[arg-type]
+    assert hash(trusted) == hash(Candle(**values))  # type: ignore[arg-type]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        trusted.volume = Decimal(1)  # type: ignore[misc]
