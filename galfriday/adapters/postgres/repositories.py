@@ -10,7 +10,7 @@ transaction: it is raised as `StoreError`, and the unit of work then only rolls 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -48,7 +48,7 @@ MODEL_ALIAS_LOCK = 0x67616C02
 """First key of the transaction advisory lock that serialises moves of one alias."""
 
 COPY_FROM_ROWS = 100
-"""Candle batches at least this large go through COPY into a temporary table; smaller ones through unnest."""
+"""Candle batches at least this large go through COPY; smaller ones through one `unnest` upsert."""
 
 
 def timed(
@@ -453,10 +453,14 @@ CANDLE_COLUMNS = (
 _CANDLE_LIST = ", ".join(CANDLE_COLUMNS)
 
 CANDLE_STAGING_TABLE = "galfriday_candles_incoming"
-"""Session-local (TEMPORARY) table that COPY fills; emptied by the statement that moves its rows on."""
+"""Session-local (TEMPORARY) table that COPY fills for a re-ingest; emptied by the statement that moves its
+rows on. `arrival` numbers the rows in batch order, so the last of a repeated key wins."""
 
 _CREATE_CANDLE_STAGING = f"""
-CREATE TEMPORARY TABLE IF NOT EXISTS {CANDLE_STAGING_TABLE} (LIKE candles) ON COMMIT DELETE ROWS
+CREATE TEMPORARY TABLE IF NOT EXISTS {CANDLE_STAGING_TABLE} (
+    LIKE candles,
+    arrival bigint GENERATED ALWAYS AS IDENTITY
+) ON COMMIT DELETE ROWS
 """
 
 _CANDLE_UPSERT = """
@@ -466,8 +470,10 @@ ON CONFLICT (symbol, interval_seconds, open_time) DO UPDATE SET
 """
 
 _MOVE_STAGED_CANDLES = f"""
-WITH staged AS (DELETE FROM {CANDLE_STAGING_TABLE} RETURNING {_CANDLE_LIST})
-INSERT INTO candles ({_CANDLE_LIST}) SELECT {_CANDLE_LIST} FROM staged
+WITH staged AS (DELETE FROM {CANDLE_STAGING_TABLE} RETURNING {_CANDLE_LIST}, arrival)
+INSERT INTO candles ({_CANDLE_LIST})
+SELECT DISTINCT ON (symbol, interval_seconds, open_time) {_CANDLE_LIST} FROM staged
+ORDER BY symbol, interval_seconds, open_time, arrival DESC
 {_CANDLE_UPSERT}
 """
 
@@ -478,6 +484,14 @@ SELECT * FROM unnest(
     $7::numeric[], $8::numeric[], $9::bigint[]
 )
 {_CANDLE_UPSERT}
+"""
+
+_CANDLES_OVERLAP = """
+SELECT EXISTS (
+    SELECT 1 FROM candles
+    WHERE symbol = ANY($1::text[]) AND interval_seconds = ANY($2::integer[])
+      AND open_time >= $3 AND open_time <= $4
+)
 """
 
 _ENSURE_PARTITIONS = "SELECT galfriday_ensure_candle_partitions($1, $1)"
@@ -506,32 +520,50 @@ DELETE FROM candles WHERE symbol = $1 AND interval_seconds = $2 AND open_time >=
 """
 
 
-def _candle_record(candle: Candle) -> tuple[Any, ...]:
-    return (
-        candle.symbol,
-        candle.interval_seconds,
-        candle.open_time,
-        candle.open,
-        candle.high,
-        candle.low,
-        candle.close,
-        candle.volume,
-        candle.trade_count,
-    )
+def _candle_records(candles: Iterable[Candle]) -> Iterator[tuple[Any, ...]]:
+    """Rows in `CANDLE_COLUMNS` order, made one at a time as COPY consumes them."""
+    for c in candles:
+        yield (
+            c.symbol,
+            c.interval_seconds,
+            c.open_time,
+            c.open,
+            c.high,
+            c.low,
+            c.close,
+            c.volume,
+            c.trade_count,
+        )
+
+
+MONTHS_BY_SPAN = 24
+"""A batch spanning at most this many months gets a partition for each; a wider one only for months it uses."""
+
+
+_CANDLE_SLOT_SETTERS: tuple[Callable[[Candle, Any], None], ...] = tuple(
+    vars(Candle)[name].__set__ for name in CANDLE_COLUMNS
+)
+"""The slot descriptors of `Candle`'s fields, in `CANDLE_COLUMNS` order (its field names)."""
 
 
 def _candle(row: Any) -> Candle:
-    return Candle(
-        symbol=row["symbol"],
-        interval_seconds=row["interval_seconds"],
-        open_time=row["open_time"],
-        open=row["open"],
-        high=row["high"],
-        low=row["low"],
-        close=row["close"],
-        volume=row["volume"],
-        trade_count=row["trade_count"],
-    )
+    """A stored candle, without re-running the domain's checks: every row was written from a checked `Candle`
+    and comes back as exact Decimals and UTC datetimes. Candle reads are bulk (a day of 1-minute bars is 1,440
+    rows), and the checks would cost more than the fetch itself."""
+    candle: Candle = object.__new__(Candle)
+    for set_field, value in zip(_CANDLE_SLOT_SETTERS, row, strict=True):
+        set_field(candle, value)
+    return candle
+
+
+def _months_apart(first: datetime, last: datetime) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month
+
+
+def _months_between(first: datetime, last: datetime) -> set[tuple[int, int]]:
+    """Every (year, month) from the month of `first` through the month of `last`."""
+    start = first.year * 12 + first.month - 1
+    return {(index // 12, index % 12 + 1) for index in range(start, start + _months_apart(first, last) + 1)}
 
 
 def _month_partition(name: str) -> tuple[int, int]:
@@ -545,27 +577,56 @@ class PostgresCandles(_Repository):
 
     @timed("candles.upsert_many")
     async def upsert_many(self, candles: Iterable[Candle]) -> int:
-        """Insert or replace; within one batch the last candle of a key wins. Returns the rows written."""
-        batch = {candle.key: candle for candle in candles}
+        """Insert or replace; within one batch the last candle of a key wins. Returns the rows written.
+
+        A small batch is one `unnest` upsert. A large one is COPY'd: straight into `candles` when none of its
+        series has a stored candle in the batch's time span (a fresh ingest, one pass). Otherwise (a
+        re-ingest), or if the straight copy hits a key twice (a repeated key in the batch, or a concurrent
+        writer; the copy is then undone alone by its savepoint), it is COPY'd into a temporary table and
+        upserted from there.
+        """
+        batch = candles if isinstance(candles, list | tuple) else list(candles)
         if not batch:
             return 0
-        await self._ensure_partitions({(c.open_time.year, c.open_time.month) for c in batch.values()})
-        records = [_candle_record(candle) for candle in batch.values()]
-        if len(records) < COPY_FROM_ROWS:
-            await self._session.execute(
-                "candles.upsert_many",
-                _UPSERT_CANDLES,
-                *(list(column) for column in zip(*records, strict=True)),
-            )
-        else:
-            await self._session.execute("candles.upsert_many", _CREATE_CANDLE_STAGING)
-            await self._session.copy_records(CANDLE_STAGING_TABLE, CANDLE_COLUMNS, records)
-            await self._session.execute("candles.upsert_many", _MOVE_STAGED_CANDLES)
-        return len(records)
-
-    async def _ensure_partitions(self, months: set[tuple[int, int]]) -> None:
-        """Make sure the month partitions exist before rows arrive, asking Postgres only about new months."""
         session = self._session
+        if len(batch) < COPY_FROM_ROWS:
+            unique = list({candle.key: candle for candle in batch}.values())
+            await self._ensure_partitions(candle.open_time for candle in unique)
+            columns = [list(column) for column in zip(*_candle_records(unique), strict=True)]
+            await session.execute("candles.upsert_many", _UPSERT_CANDLES, *columns)
+            return len(unique)
+        first = min(candle.open_time for candle in batch)
+        last = max(candle.open_time for candle in batch)
+        await self._ensure_partitions((candle.open_time for candle in batch), first, last)
+        symbols = sorted({candle.symbol for candle in batch})
+        intervals = sorted({candle.interval_seconds for candle in batch})
+        if not await session.fetchval(
+            "candles.upsert_many", _CANDLES_OVERLAP, symbols, intervals, first, last
+        ):
+            try:
+                async with session.savepoint():
+                    await session.copy_records("candles", CANDLE_COLUMNS, _candle_records(batch))
+                return len(batch)
+            except asyncpg.UniqueViolationError:
+                pass
+        await session.execute("candles.upsert_many", _CREATE_CANDLE_STAGING)
+        await session.copy_records(CANDLE_STAGING_TABLE, CANDLE_COLUMNS, _candle_records(batch))
+        return _count(await session.execute("candles.upsert_many", _MOVE_STAGED_CANDLES))
+
+    async def _ensure_partitions(
+        self, opens: Iterable[datetime], first: datetime | None = None, last: datetime | None = None
+    ) -> None:
+        """Make sure the month partitions exist before rows arrive, asking Postgres only about new months.
+
+        Given the batch's first and last open time, every month between them counts as used (no pass over
+        the batch), unless that span is wider than `MONTHS_BY_SPAN` months.
+        """
+        session = self._session
+        months: set[tuple[int, int]]
+        if first is not None and last is not None and _months_apart(first, last) <= MONTHS_BY_SPAN:
+            months = _months_between(first, last)
+        else:
+            months = {(opened.year, opened.month) for opened in opens}
         for year, month in sorted(months - session.known_months - session.ensured_months):
             await session.execute(
                 "candles.upsert_many", _ENSURE_PARTITIONS, datetime(year, month, 1, tzinfo=UTC)

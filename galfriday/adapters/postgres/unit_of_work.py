@@ -102,6 +102,10 @@ class Session:
     async def fetchval(self, statement: str, sql: str, *args: Any) -> Any:
         return await self.connection().fetchval(sql, *bind(statement, args))
 
+    def savepoint(self) -> Any:
+        """`async with session.savepoint():` a nested transaction, undone on its own if the block raises."""
+        return self.connection().transaction()
+
     async def copy_records(
         self, table: str, columns: Sequence[str], records: Iterable[Sequence[Any]]
     ) -> None:
