@@ -188,6 +188,10 @@ class PostgresUnitOfWork:
             return
         try:
             await self._transaction.rollback()
+        except Exception:
+            # The connection is broken or busy; closing it makes the server abort the transaction all the same.
+            await self._end(clean=False)
+            return
         except BaseException:
             await self._end(clean=False)
             raise

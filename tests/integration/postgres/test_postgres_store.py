@@ -410,3 +410,46 @@ def test_the_plugin_refuses_a_bad_store_configuration(changes: dict[str, object]
     ctx = AdapterContext(config=Config(store=store_config), settings={}, clock=ManualClock(samples.T0))
     with pytest.raises(ConfigurationError):
         make_postgres_store(ctx)
+
+
+# --- cancellation -------------------------------------------------------------------------------------------
+
+
+async def test_a_unit_of_work_cancelled_while_waiting_rolls_back_and_frees_its_connection(
+    pg_store: PostgresStore, migrated_module_dsn: str
+) -> None:
+    store = PostgresStore(migrated_module_dsn, pool_min_size=0, pool_max_size=2)
+    await store.start()
+    first_holds_the_key = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def first() -> None:
+        async with store.unit_of_work() as uow:
+            await uow.orders.add(samples.order("order-1"))
+            first_holds_the_key.set()
+            await release_first.wait()
+            await uow.commit()
+
+    async def second() -> None:
+        async with store.unit_of_work() as uow:
+            await uow.balances.save(samples.balance("USD"))
+            await uow.orders.add(samples.order("order-1"))  # waits for the first unit's key
+            await uow.commit()
+
+    try:
+        holder = asyncio.create_task(first())
+        await first_holds_the_key.wait()
+        waiter = asyncio.create_task(second())
+        await asyncio.sleep(0.2)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        release_first.set()
+        await asyncio.wait_for(holder, timeout=10)
+        for _ in range(3):  # both connections are usable again
+            async with store.unit_of_work() as uow:
+                assert await uow.balances.all() == []
+                assert await uow.orders.get("order-1") == samples.order("order-1")
+    finally:
+        release_first.set()
+        await store.close()
