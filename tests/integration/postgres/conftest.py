@@ -63,7 +63,8 @@ def postgres_server() -> str:
         with psycopg.connect(dsn, connect_timeout=5) as connection:
             connection.execute("SELECT 1")
     except psycopg.Error as exc:
-        where = urlsplit(dsn)._replace(netloc=urlsplit(dsn).hostname or "").geturl()
+        parts = urlsplit(dsn)
+        where = f"{parts.hostname}:{parts.port or 5432}{parts.path}"  # no user or password
         message = f"no PostgreSQL server at {where} ({type(exc).__name__}); set GALFRIDAY_TEST_PG_DSN"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true and the Postgres tests cannot run: {message}")
