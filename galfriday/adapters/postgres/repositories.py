@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 import asyncpg
 import attrs
 
+from galfriday.adapters.postgres.codecs import encode_jsonb
 from galfriday.domain.balances import Balance
 from galfriday.domain.executions import Execution
 from galfriday.domain.journal import JournalEntry
@@ -26,7 +27,7 @@ from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, M
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
 from galfriday.domain.retention import CandleDay
-from galfriday.errors import DuplicateKeyError, NotFoundError, StoreError
+from galfriday.errors import DuplicateKeyError, InvalidValueError, NotFoundError, StoreError
 
 if TYPE_CHECKING:
     from galfriday.adapters.postgres.unit_of_work import Session
@@ -767,6 +768,12 @@ class PostgresModels(_Repository):
             parent_version=parent_version,
             metadata=metadata or {},
         )
+        try:
+            encode_jsonb(checked.metadata)
+        except TypeError as exc:
+            raise InvalidValueError(
+                "metadata", metadata, f"a JSON document (amounts as strings); {exc}"
+            ) from None
         await self._session.execute("models.register", _LOCK_MODEL_NAME, MODEL_VERSION_LOCK, name)
         row = await self._session.fetchrow(
             "models.register",

@@ -22,7 +22,13 @@ from galfriday.app import App
 from galfriday.config import Config, Secret, StoreConfig
 from galfriday.domain.market_data import Candle
 from galfriday.domain.order_status import TERMINAL
-from galfriday.errors import ConfigurationError, DuplicateKeyError, StoreError, UnitOfWorkError
+from galfriday.errors import (
+    ConfigurationError,
+    DuplicateKeyError,
+    InvalidValueError,
+    StoreError,
+    UnitOfWorkError,
+)
 from galfriday.hookspecs import AdapterContext
 from galfriday.testing import samples
 from galfriday.testing.store_contract import read, write
@@ -453,3 +459,15 @@ async def test_a_unit_of_work_cancelled_while_waiting_rolls_back_and_frees_its_c
     finally:
         release_first.set()
         await store.close()
+
+
+async def test_model_metadata_that_is_not_json_is_refused_and_the_unit_stays_usable(
+    pg_store: PostgresStore,
+) -> None:
+    async with pg_store.unit_of_work() as uow:
+        with pytest.raises(InvalidValueError):
+            await uow.models.register(
+                **samples.model_registration(metadata={"learning_rate": Decimal("0.1")})
+            )
+        registered = await uow.models.register(**samples.model_registration())
+    assert registered.version == 1
