@@ -57,7 +57,6 @@ class PostgresStore:
         self.known_candle_months: set[tuple[int, int]] = set()
         """(year, month) of the candle partitions known to exist, so upserts skip asking again."""
         self._pool: Any = None
-        self._closing = False
         self._units: dict[PostgresUnitOfWork, asyncio.Task[Any] | None] = {}
 
     def __repr__(self) -> str:
@@ -97,7 +96,6 @@ class PostgresStore:
                 f"the Postgres database at {self.where()} has no galfriday schema; run `galfriday db migrate`"
             )
         self._pool = pool
-        self._closing = False
 
     async def close(self) -> None:
         """Refuse new units of work, wait for those in progress to end, then close every connection."""
@@ -106,9 +104,8 @@ class PostgresStore:
         current = asyncio.current_task()
         if current is not None and current in self._units.values():
             raise UnitOfWorkError("close() called inside a unit of work on this store; close after the block")
-        self._closing = True
-        await self._pool.close()
-        self._pool = None
+        pool, self._pool = self._pool, None
+        await pool.close()
 
     def unit_of_work(self) -> PostgresUnitOfWork:
         self.pool()
@@ -117,7 +114,7 @@ class PostgresStore:
     # --- for the units of work ----------------------------------------------------------------------------
 
     def pool(self) -> Any:
-        if self._pool is None or self._closing:
+        if self._pool is None:
             raise UnitOfWorkError("the Postgres store is not started, or closed; call start() first")
         return self._pool
 
