@@ -17,6 +17,7 @@ Target (issue 3, section 9): p50 < 3 ms. The ratio to the raw fetch is reported 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import sys
 from collections.abc import Sequence
@@ -83,6 +84,7 @@ async def measure(
             await connection.execute("VACUUM ANALYZE candles")
         harness.progress(f"loaded {loaded:,} rows in {load_seconds:.0f} s; querying")
 
+        harness.freeze_heap()
         rng = random.Random(seed + 1)
         samples: dict[str, list[float]] = {"range": [], "unit": [], "fetch": [], "pool": []}
 
@@ -121,6 +123,7 @@ async def measure(
             rng.shuffle(paths)
             for path in paths:
                 await path(symbol, start)
+        server_ms = await server_times(pool, rng, symbols=symbols, days=days)
     finally:
         await store.close()
 
@@ -144,7 +147,29 @@ async def measure(
         f"load through uow.candles.upsert_many: {loaded:,} rows in {load_seconds:.0f} s including generating "
         f"them ({loaded / in_store:,.0f} rows/s inside the store)"
     )
+    report.note(
+        f"server side (EXPLAIN ANALYZE of the same statement, {len(server_ms)} random days): execution p50 "
+        f"{harness.percentile(server_ms, 50):.2f} ms; the rest of each figure is the client: the round trip, "
+        "decoding the rows, and for the store building the Candles"
+    )
     return report
+
+
+async def server_times(pool: Any, rng: random.Random, *, symbols: int, days: int) -> list[float]:
+    """Execution times (ms) Postgres reports for the statement itself, without sending or decoding rows."""
+    times = []
+    async with pool.acquire() as connection:
+        for _ in range(30):
+            start = YEAR_START + rng.randrange(days) * DAY
+            plan = await connection.fetchval(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + QUERY,
+                rng.choice(SYMBOLS[:symbols]),
+                60,
+                start,
+                start + DAY,
+            )
+            times.append(float(json.loads(plan)[0]["Execution Time"]))
+    return times
 
 
 def main(argv: Sequence[str] | None = None) -> None:
