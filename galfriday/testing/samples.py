@@ -20,6 +20,7 @@ from galfriday.domain.market_data import Candle
 from galfriday.domain.models import FeatureSpec
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
+from galfriday.domain.retention import RetentionRun
 
 T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 """The reference instant every sample is placed relative to."""
@@ -135,3 +136,24 @@ def model_registration(name: str = "alpha", **changes: Any) -> dict[str, Any]:
     }
     arguments.update(changes)
     return arguments
+
+
+def retention_run(run_id: str = "run-1", **changes: Any) -> RetentionRun:
+    """A successful run of `candles[60s]` that archived and deleted 1440 rows, started at `T0`, 2.5 s long.
+
+    Given only `started_at`, the run still lasts 2.5 s from then.
+    """
+    if "started_at" in changes and "finished_at" not in changes:
+        changes["finished_at"] = changes["started_at"] + timedelta(seconds=2.5)
+    run = RetentionRun(
+        id=run_id,
+        table_name="candles[60s]",
+        cutoff=datetime(2025, 10, 7, tzinfo=UTC),
+        archived_rows=1440,
+        deleted_rows=1440,
+        archive_path="/var/lib/galfriday/archive/candles/interval=60",
+        status="success",
+        started_at=T0,
+        finished_at=T0 + timedelta(seconds=2.5),
+    )
+    return attrs.evolve(run, **changes) if changes else run
