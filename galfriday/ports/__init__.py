@@ -14,6 +14,7 @@ from galfriday.ports.stores import (
     ModelStore,
     OrderStore,
     PositionStore,
+    RetentionRunStore,
     Store,
     UnitOfWork,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "Notifier",
     "OrderStore",
     "PositionStore",
+    "RetentionRunStore",
     "Store",
     "StreamHealth",
     "Subscription",

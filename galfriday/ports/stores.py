@@ -5,6 +5,7 @@ Rules every adapter enforces (the contract suite in `galfriday.testing` checks t
   adding a different one under a used exec id is a `DuplicateKeyError`);
 - candles are unique by (symbol, interval, open time) and re-ingesting a range replaces it;
 - model versions are numbered 1, 2, ... per name by the store;
+- retention runs are unique by id (recording the same run twice is a no-op, a different one is refused);
 - nothing written in a unit of work is visible to others until `commit`, and all of it is discarded otherwise.
 """
 
@@ -22,7 +23,7 @@ from galfriday.domain.market_data import Candle
 from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
-from galfriday.domain.retention import CandleDay
+from galfriday.domain.retention import CandleDay, RetentionRun
 
 
 class OrderStore(Protocol):
@@ -175,6 +176,16 @@ class JournalStore(Protocol):
         ...
 
 
+class RetentionRunStore(Protocol):
+    async def record(self, run: RetentionRun) -> None:
+        """Insert; the identical run again is a no-op, a different one under its id a `DuplicateKeyError`."""
+        ...
+
+    async def recent(self, limit: int = 50) -> list[RetentionRun]:
+        """At most `limit` runs, newest first: latest start first, runs started together by id descending."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction across every repository: `async with store.unit_of_work() as uow: ...; await uow.commit()`.
 
@@ -188,6 +199,7 @@ class UnitOfWork(Protocol):
     candles: CandleStore
     models: ModelStore
     journal: JournalStore
+    retention_runs: RetentionRunStore
 
     async def __aenter__(self) -> Self: ...
 

@@ -22,7 +22,7 @@ from galfriday.domain.market_data import Candle
 from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
-from galfriday.domain.retention import CandleDay
+from galfriday.domain.retention import CandleDay, RetentionRun
 from galfriday.errors import DuplicateKeyError, NotFoundError, UnitOfWorkError
 
 K = TypeVar("K")
@@ -57,6 +57,7 @@ class Tables:
         self.journal_sequences: list[int] = []
         self.last_journal_sequence = 0
         """Never rolled back, like a database sequence: a number once handed out is not reused."""
+        self.retention_runs: dict[str, RetentionRun] = {}
 
 
 class Transaction:
@@ -464,3 +465,23 @@ class MemoryJournal(_Repository):
         tables.journal_sequences[:] = [seq for seq in every if seq in tables.journal]
         self._tx.on_undo(_replacer(tables.journal_sequences, every))
         return len(doomed)
+
+
+class MemoryRetentionRuns(_Repository):
+    """`RetentionRunStore`: unique by id; recording the identical run again is a no-op."""
+
+    async def record(self, run: RetentionRun) -> None:
+        tables = self._tx.tables()
+        known = tables.retention_runs.get(run.id)
+        if known is None:
+            self._tx.put(tables.retention_runs, run.id, run)
+        elif known != run:
+            raise DuplicateKeyError("retention run", run.id)
+
+    async def recent(self, limit: int = 50) -> list[RetentionRun]:
+        runs = sorted(self._tx.tables().retention_runs.values(), key=_by_start, reverse=True)
+        return runs[: max(limit, 0)]
+
+
+def _by_start(run: RetentionRun) -> tuple[datetime, str]:
+    return (run.started_at, run.id)

@@ -20,6 +20,7 @@ from galfriday.adapters.memory.repositories import (
     MemoryModels,
     MemoryOrders,
     MemoryPositions,
+    MemoryRetentionRuns,
     Tables,
     Transaction,
 )
@@ -32,6 +33,7 @@ from galfriday.ports.stores import (
     ModelStore,
     OrderStore,
     PositionStore,
+    RetentionRunStore,
     Store,
     UnitOfWork,
 )
@@ -92,6 +94,7 @@ class MemoryUnitOfWork:
     candles: CandleStore
     models: ModelStore
     journal: JournalStore
+    retention_runs: RetentionRunStore
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -104,6 +107,7 @@ class MemoryUnitOfWork:
         self.candles = MemoryCandles(self._tx)
         self.models = MemoryModels(self._tx)
         self.journal = MemoryJournal(self._tx)
+        self.retention_runs = MemoryRetentionRuns(self._tx)
 
     async def __aenter__(self) -> Self:
         if self._entered:

@@ -26,7 +26,7 @@ from galfriday.domain.market_data import Candle
 from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
-from galfriday.domain.retention import CandleDay
+from galfriday.domain.retention import CandleDay, RetentionRun
 from galfriday.errors import DuplicateKeyError, InvalidValueError, NotFoundError, StoreError
 
 if TYPE_CHECKING:
@@ -908,3 +908,64 @@ class PostgresJournal(_Repository):
     @timed("journal.delete_before")
     async def delete_before(self, before: datetime) -> int:
         return _count(await self._session.execute("journal.delete_before", _DELETE_JOURNAL, before))
+
+
+# --- retention runs --------------------------------------------------------------------------------------
+
+_RETENTION_RUN_COLUMNS = """id, table_name, cutoff, archived_rows, deleted_rows, archive_path, status, started_at,
+    finished_at"""
+
+_RECORD_RETENTION_RUN = f"""
+INSERT INTO retention_runs ({_RETENTION_RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (id) DO NOTHING
+"""
+
+_GET_RETENTION_RUN = f"SELECT {_RETENTION_RUN_COLUMNS} FROM retention_runs WHERE id = $1"
+
+_RECENT_RETENTION_RUNS = f"""
+SELECT {_RETENTION_RUN_COLUMNS} FROM retention_runs ORDER BY started_at DESC, id DESC LIMIT $1
+"""
+
+
+def _retention_run(row: Any) -> RetentionRun:
+    return RetentionRun(
+        id=row["id"],
+        table_name=row["table_name"],
+        cutoff=row["cutoff"],
+        archived_rows=row["archived_rows"],
+        deleted_rows=row["deleted_rows"],
+        archive_path=row["archive_path"],
+        status=row["status"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+class PostgresRetentionRuns(_Repository):
+    """`RetentionRunStore` on `retention_runs`: unique by id; recording the identical run again is a no-op."""
+
+    @timed("retention_runs.record")
+    async def record(self, run: RetentionRun) -> None:
+        status = await self._session.execute(
+            "retention_runs.record",
+            _RECORD_RETENTION_RUN,
+            run.id,
+            run.table_name,
+            run.cutoff,
+            run.archived_rows,
+            run.deleted_rows,
+            run.archive_path,
+            run.status.value,
+            run.started_at,
+            run.finished_at,
+        )
+        if _count(status) == 1:
+            return
+        stored = await self._session.fetchrow("retention_runs.record", _GET_RETENTION_RUN, run.id)
+        if stored is None or _retention_run(stored) != run:
+            raise DuplicateKeyError("retention run", run.id)
+
+    @timed("retention_runs.recent")
+    async def recent(self, limit: int = 50) -> list[RetentionRun]:
+        rows = await self._session.fetch("retention_runs.recent", _RECENT_RETENTION_RUNS, max(limit, 0))
+        return [_retention_run(row) for row in rows]

@@ -24,6 +24,7 @@ from galfriday.adapters.postgres.repositories import (
     PostgresModels,
     PostgresOrders,
     PostgresPositions,
+    PostgresRetentionRuns,
 )
 from galfriday.adapters.sql.monitoring import QueryMonitor
 from galfriday.errors import StoreError, UnitOfWorkError
@@ -35,6 +36,7 @@ from galfriday.ports.stores import (
     ModelStore,
     OrderStore,
     PositionStore,
+    RetentionRunStore,
     UnitOfWork,
 )
 
@@ -123,6 +125,7 @@ class PostgresUnitOfWork:
     candles: CandleStore
     models: ModelStore
     journal: JournalStore
+    retention_runs: RetentionRunStore
 
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
@@ -137,6 +140,7 @@ class PostgresUnitOfWork:
         self.candles = PostgresCandles(self._session)
         self.models = PostgresModels(self._session)
         self.journal = PostgresJournal(self._session)
+        self.retention_runs = PostgresRetentionRuns(self._session)
 
     async def __aenter__(self) -> Self:
         if self._entered:

@@ -37,7 +37,7 @@ from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, M
 from galfriday.domain.order_status import TERMINAL
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
-from galfriday.domain.retention import CandleDay
+from galfriday.domain.retention import CandleDay, RetentionRun
 from galfriday.domain.timestamps import EPOCH
 from galfriday.errors import DuplicateKeyError, InvalidValueError, NotFoundError
 
@@ -753,3 +753,68 @@ class SqliteJournal(_Repository):
         parameters = (instant_to_micros("before", before),)
         with self._call("journal.delete_before") as db:
             return await _rowcount(db, "DELETE FROM raw_journal WHERE received_at < ?", parameters)
+
+
+# --- retention runs -----------------------------------------------------------------------------------------
+
+RETENTION_RUN_COLUMNS = (
+    "id",
+    "table_name",
+    "cutoff",
+    "archived_rows",
+    "deleted_rows",
+    "archive_path",
+    "status",
+    "started_at",
+    "finished_at",
+)
+_SELECT_RETENTION_RUNS = f"SELECT {_columns(RETENTION_RUN_COLUMNS)} FROM retention_runs"
+_RECORD_RETENTION_RUN = _insert("retention_runs", RETENTION_RUN_COLUMNS) + " ON CONFLICT (id) DO NOTHING"
+
+
+def _retention_run_row(run: RetentionRun) -> tuple[Any, ...]:
+    return (
+        run.id,
+        run.table_name,
+        instant_to_micros("cutoff", run.cutoff),
+        run.archived_rows,
+        run.deleted_rows,
+        run.archive_path,
+        run.status.value,
+        instant_to_micros("started_at", run.started_at),
+        instant_to_micros("finished_at", run.finished_at),
+    )
+
+
+def _retention_run(row: Row) -> RetentionRun:
+    return RetentionRun(
+        id=row[0],
+        table_name=row[1],
+        cutoff=micros_to_instant(row[2]),
+        archived_rows=row[3],
+        deleted_rows=row[4],
+        archive_path=row[5],
+        status=row[6],
+        started_at=micros_to_instant(row[7]),
+        finished_at=micros_to_instant(row[8]),
+    )
+
+
+class SqliteRetentionRuns(_Repository):
+    """`RetentionRunStore` on `retention_runs`: unique by id; recording the identical run again is a no-op."""
+
+    async def record(self, run: RetentionRun) -> None:
+        row = _retention_run_row(run)
+        with self._call("retention_runs.record") as db:
+            if await _rowcount(db, _RECORD_RETENTION_RUN, row) == 1:
+                return
+            stored = await _one(db, f"{_SELECT_RETENTION_RUNS} WHERE id = ?", (run.id,))
+        if stored is None or _retention_run(stored) != run:
+            raise DuplicateKeyError("retention run", run.id)
+
+    async def recent(self, limit: int = 50) -> list[RetentionRun]:
+        with self._call("retention_runs.recent") as db:
+            rows = await db.execute_fetchall(
+                f"{_SELECT_RETENTION_RUNS} ORDER BY started_at DESC, id DESC LIMIT ?", (max(limit, 0),)
+            )
+        return [_retention_run(row) for row in rows]

@@ -24,6 +24,7 @@ from galfriday.adapters.sqlite.repositories import (
     SqliteModels,
     SqliteOrders,
     SqlitePositions,
+    SqliteRetentionRuns,
 )
 from galfriday.errors import StoreError, UnitOfWorkError
 from galfriday.ports.stores import (
@@ -34,6 +35,7 @@ from galfriday.ports.stores import (
     ModelStore,
     OrderStore,
     PositionStore,
+    RetentionRunStore,
     UnitOfWork,
 )
 
@@ -89,6 +91,7 @@ class SqliteUnitOfWork:
     candles: CandleStore
     models: ModelStore
     journal: JournalStore
+    retention_runs: RetentionRunStore
 
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
@@ -101,6 +104,7 @@ class SqliteUnitOfWork:
         self.candles = SqliteCandles(self._session)
         self.models = SqliteModels(self._session)
         self.journal = SqliteJournal(self._session)
+        self.retention_runs = SqliteRetentionRuns(self._session)
 
     async def __aenter__(self) -> Self:
         if self._entered:
