@@ -32,6 +32,7 @@ from galfriday.domain.journal import JournalEntry
 from galfriday.domain.models import ModelAliasChange, ModelStage, ModelVersion
 from galfriday.domain.order_status import OrderStatus
 from galfriday.domain.orders import Order
+from galfriday.domain.retention import RetentionRun, RetentionRunStatus
 from galfriday.errors import DuplicateKeyError, NotFoundError, UnitOfWorkError
 from galfriday.ports.stores import Store, UnitOfWork
 from galfriday.testing import samples
@@ -80,7 +81,7 @@ def assert_same_utc_instant(actual: datetime, expected: datetime) -> None:
 
 
 async def write_one_of_everything(uow: UnitOfWork) -> None:
-    """One write to each of the seven repositories."""
+    """One write to each of the eight repositories."""
     await uow.orders.add(samples.order("order-1"))
     await uow.executions.add(samples.execution("exec-1"))
     await uow.balances.save(samples.balance("USD"))
@@ -88,6 +89,7 @@ async def write_one_of_everything(uow: UnitOfWork) -> None:
     await uow.candles.upsert_many([samples.candle(instant(0))])
     await uow.models.register(**samples.model_registration("alpha"))
     await uow.journal.append(samples.journal_entry())
+    await uow.retention_runs.record(samples.retention_run("run-1"))
 
 
 async def what_is_stored(uow: UnitOfWork) -> dict[str, object]:
@@ -100,6 +102,7 @@ async def what_is_stored(uow: UnitOfWork) -> dict[str, object]:
         "candles": await uow.candles.latest("BTC/USD", 60),
         "models": [version.key for version in await uow.models.versions("alpha")],
         "journal": [entry.payload for entry in await uow.journal.read()],
+        "retention_runs": [run.id for run in await uow.retention_runs.recent()],
     }
 
 
@@ -118,6 +121,7 @@ async def change_one_of_everything(uow: UnitOfWork) -> None:
     await _set_alias(uow, "alpha", "prod", 2, at=instant(60))
     await uow.journal.delete_before(instant(1))
     await uow.journal.append(samples.journal_entry("later", received_at=instant(2)))
+    await uow.retention_runs.record(samples.retention_run("run-2", started_at=instant(60)))
 
 
 async def everything_readable(uow: UnitOfWork) -> dict[str, object]:
@@ -136,6 +140,7 @@ async def everything_readable(uow: UnitOfWork) -> dict[str, object]:
         "alias": await uow.models.alias("alpha", "prod"),
         "alias history": await uow.models.alias_history("alpha"),
         "journal": await uow.journal.read(),
+        "retention runs": await uow.retention_runs.recent(),
     }
 
 
@@ -147,6 +152,7 @@ NOTHING_STORED: dict[str, object] = {
     "candles": None,
     "models": [],
     "journal": [],
+    "retention_runs": [],
 }
 
 EVERYTHING_STORED: dict[str, object] = {
@@ -157,6 +163,7 @@ EVERYTHING_STORED: dict[str, object] = {
     "candles": samples.candle(instant(0)),
     "models": [("alpha", 1)],
     "journal": [samples.journal_entry().payload],
+    "retention_runs": ["run-1"],
 }
 
 REPOSITORY_CALLS: dict[str, Callable[[UnitOfWork], Awaitable[object]]] = {
@@ -167,6 +174,7 @@ REPOSITORY_CALLS: dict[str, Callable[[UnitOfWork], Awaitable[object]]] = {
     "candles": lambda uow: uow.candles.latest("BTC/USD", 60),
     "models": lambda uow: uow.models.versions("alpha"),
     "journal": lambda uow: uow.journal.read(),
+    "retention_runs": lambda uow: uow.retention_runs.recent(),
 }
 """One harmless call per repository, to prove each refuses use outside its unit of work."""
 
@@ -928,6 +936,87 @@ class StoreContract:
         assert [e.payload for e in after] == ["new"]
         assert (after[0].sequence or 0) > (before[0].sequence or 0)
 
+    # --- retention runs ----------------------------------------------------------------------------------
+
+    async def test_a_retention_run_reads_back_equal_to_what_was_recorded(self, store: Store) -> None:
+        await write(store, lambda uow: uow.retention_runs.record(samples.retention_run("run-1")))
+        assert await read(store, lambda uow: uow.retention_runs.recent()) == [samples.retention_run("run-1")]
+
+    async def test_a_failed_retention_run_without_an_archive_reads_back_equal(self, store: Store) -> None:
+        failed = samples.retention_run(
+            "run-1", status=RetentionRunStatus.FAILED, archived_rows=0, deleted_rows=0, archive_path=None
+        )
+        await write(store, lambda uow: uow.retention_runs.record(failed))
+        assert await read(store, lambda uow: uow.retention_runs.recent()) == [failed]
+
+    async def test_recording_the_identical_retention_run_again_changes_nothing(self, store: Store) -> None:
+        await write(store, lambda uow: uow.retention_runs.record(samples.retention_run("run-1")))
+        await write(store, lambda uow: uow.retention_runs.record(samples.retention_run("run-1")))
+        assert await read(store, lambda uow: uow.retention_runs.recent()) == [samples.retention_run("run-1")]
+
+    async def test_a_different_retention_run_under_a_used_id_is_refused(self, store: Store) -> None:
+        await write(store, lambda uow: uow.retention_runs.record(samples.retention_run("run-1")))
+        different = samples.retention_run("run-1", deleted_rows=7)
+        with pytest.raises(DuplicateKeyError) as raised:
+            await write(store, lambda uow: uow.retention_runs.record(different))
+        assert (raised.value.entity, raised.value.key) == ("retention run", "run-1")
+
+    async def test_a_refused_retention_run_leaves_the_first_unchanged(self, store: Store) -> None:
+        await write(store, lambda uow: uow.retention_runs.record(samples.retention_run("run-1")))
+        with pytest.raises(DuplicateKeyError):
+            await write(
+                store,
+                lambda uow: uow.retention_runs.record(samples.retention_run("run-1", archive_path=None)),
+            )
+        assert await read(store, lambda uow: uow.retention_runs.recent()) == [samples.retention_run("run-1")]
+
+    async def test_a_refused_retention_run_leaves_the_unit_of_work_usable(self, store: Store) -> None:
+        await write(store, lambda uow: uow.retention_runs.record(samples.retention_run("run-1")))
+        async with store.unit_of_work() as uow:
+            with pytest.raises(DuplicateKeyError):
+                await uow.retention_runs.record(samples.retention_run("run-1", deleted_rows=7))
+            await uow.retention_runs.record(samples.retention_run("run-2", started_at=instant(60)))
+            await uow.commit()
+        listed = await read(store, lambda uow: uow.retention_runs.recent())
+        assert [run.id for run in listed] == ["run-2", "run-1"]
+
+    async def test_recent_retention_runs_are_newest_first(self, store: Store) -> None:
+        runs = [samples.retention_run(f"run-{offset}", started_at=instant(offset)) for offset in (20, 30, 10)]
+        await write(store, lambda uow: _record_all(uow, runs))
+        listed = await read(store, lambda uow: uow.retention_runs.recent())
+        assert [run.id for run in listed] == ["run-30", "run-20", "run-10"]
+
+    async def test_recent_retention_runs_started_together_are_ordered_by_id_descending(
+        self, store: Store
+    ) -> None:
+        runs = [samples.retention_run(run_id) for run_id in ("b", "c", "a")]
+        await write(store, lambda uow: _record_all(uow, runs))
+        listed = await read(store, lambda uow: uow.retention_runs.recent())
+        assert [run.id for run in listed] == ["c", "b", "a"]
+
+    async def test_recent_returns_at_most_limit_retention_runs(self, store: Store) -> None:
+        runs = [samples.retention_run(f"run-{offset}", started_at=instant(offset)) for offset in range(5)]
+        await write(store, lambda uow: _record_all(uow, runs))
+        listed = await read(store, lambda uow: uow.retention_runs.recent(limit=2))
+        assert [run.id for run in listed] == ["run-4", "run-3"]
+        assert await read(store, lambda uow: uow.retention_runs.recent(limit=0)) == []
+
+    async def test_there_are_no_recent_retention_runs_in_an_empty_store(self, store: Store) -> None:
+        assert await read(store, lambda uow: uow.retention_runs.recent()) == []
+
+    async def test_a_rolled_back_retention_run_is_not_recorded(self, store: Store) -> None:
+        async with store.unit_of_work() as uow:
+            await uow.retention_runs.record(samples.retention_run("run-1"))
+            assert await uow.retention_runs.recent() == [samples.retention_run("run-1")]
+        assert await read(store, lambda uow: uow.retention_runs.recent()) == []
+
+    async def test_a_retention_run_id_freed_by_a_rollback_can_be_recorded_anew(self, store: Store) -> None:
+        async with store.unit_of_work() as uow:
+            await uow.retention_runs.record(samples.retention_run("run-1"))
+        changed = samples.retention_run("run-1", deleted_rows=7)
+        await write(store, lambda uow: uow.retention_runs.record(changed))
+        assert await read(store, lambda uow: uow.retention_runs.recent()) == [changed]
+
     # --- exact values: Decimal form and UTC instants --------------------------------------------------------
 
     @each_exact_amount
@@ -1036,6 +1125,13 @@ class StoreContract:
         entries = await read(store, lambda uow: uow.journal.read())
         assert_same_utc_instant(entries[0].received_at, ODD_INSTANT)
 
+    async def test_retention_run_times_come_back_as_the_same_utc_instant(self, store: Store) -> None:
+        run = samples.retention_run(cutoff=ODD_INSTANT, started_at=ODD_INSTANT, finished_at=ODD_INSTANT)
+        await write(store, lambda uow: uow.retention_runs.record(run))
+        (stored,) = await read(store, lambda uow: uow.retention_runs.recent())
+        for actual in (stored.cutoff, stored.started_at, stored.finished_at):
+            assert_same_utc_instant(actual, ODD_INSTANT)
+
     async def test_instants_compare_as_instants_whatever_zone_they_were_given_in(self, store: Store) -> None:
         in_utc = ODD_INSTANT.astimezone(UTC)
         fills = [
@@ -1062,6 +1158,11 @@ def _appender(entry: JournalEntry) -> Callable[[UnitOfWork], Awaitable[object]]:
 async def _add_all(uow: UnitOfWork, orders: list[Order]) -> None:
     for order in orders:
         await uow.orders.add(order)
+
+
+async def _record_all(uow: UnitOfWork, runs: list[RetentionRun]) -> None:
+    for run in runs:
+        await uow.retention_runs.record(run)
 
 
 async def _register(store: Store, name: str = "alpha", **changes: object) -> ModelVersion:
