@@ -4,16 +4,28 @@ Candles go one symbol-day at a time: read, archive, count the rows back from the
 range, all inside one unit of work, so a mismatch anywhere rolls the deletion back. After a table's days are
 done the store may reclaim whole expired partitions (Postgres). The raw journal is archived per day and deleted
 with one `delete_before`, whose count must equal what was archived.
+
+Every policy a run acts on leaves one `RetentionRun` in the store: `success` with its totals, or `failed` with
+what it committed before the failure, recorded in a unit of work of its own after the failed one rolled back
+(then the error propagates). A dry run, and a policy with nothing expired, record nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from galfriday.domain.journal import JournalEntry
-from galfriday.domain.retention import RetentionAction, RetentionOutcome, RetentionPolicy, day_bounds
+from galfriday.domain.retention import (
+    RetentionAction,
+    RetentionOutcome,
+    RetentionPolicy,
+    RetentionRun,
+    RetentionRunStatus,
+    day_bounds,
+)
 from galfriday.errors import ArchiveMismatchError
 from galfriday.ports.archive import Archive
 from galfriday.ports.clock import Clock
@@ -24,14 +36,26 @@ log = logging.getLogger(__name__)
 JOURNAL_PAGE = 10_000
 
 
+def new_run_id() -> str:
+    """A fresh retention run id: uuid4 hex, unique without asking the store."""
+    return uuid.uuid4().hex
+
+
 class RetentionService:
     def __init__(
-        self, store: Store, archive: Archive, clock: Clock, policies: Sequence[RetentionPolicy]
+        self,
+        store: Store,
+        archive: Archive,
+        clock: Clock,
+        policies: Sequence[RetentionPolicy],
+        *,
+        new_id: Callable[[], str] = new_run_id,
     ) -> None:
         self._store = store
         self._archive = archive
         self._clock = clock
         self._policies = tuple(policies)
+        self._new_id = new_id
 
     async def plan(self) -> list[RetentionAction]:
         """What a run would archive and delete now, without changing anything."""
@@ -50,25 +74,70 @@ class RetentionService:
         return actions
 
     async def run(self, *, dry_run: bool = False) -> list[RetentionOutcome]:
-        """Carry out the plan (or only report it with `dry_run`); return what each action did."""
+        """Carry out the plan (or only report it with `dry_run`); return what each action did.
+
+        Records one `RetentionRun` per policy with expired rows; a dry run records nothing.
+        """
         actions = await self.plan()
         if dry_run:
             return [RetentionOutcome(action, 0, 0, None) for action in actions]
         outcomes: list[RetentionOutcome] = []
         for policy in self._policies:
             mine = [a for a in actions if a.policy == policy]
-            if policy.table == "candles":
-                for action in mine:
-                    outcomes.append(await self._expire_candle_day(action))
-                if mine:
-                    async with self._store.unit_of_work() as uow:
-                        dropped = await uow.candles.drop_expired_partitions(mine[0].cutoff)
-                        await uow.commit()
-                    if dropped:
-                        log.info("dropped expired candle partitions: %s", ", ".join(dropped))
-            elif mine:
-                outcomes += await self._expire_journal(policy, mine[0].cutoff, mine)
+            if mine:
+                outcomes += await self._run_policy(policy, mine)
         return outcomes
+
+    async def _run_policy(
+        self, policy: RetentionPolicy, actions: list[RetentionAction]
+    ) -> list[RetentionOutcome]:
+        """Expire one policy's actions and record the run, whether it succeeds or fails."""
+        run_id, started_at, cutoff = self._new_id(), self._clock.now(), actions[0].cutoff
+        done: list[RetentionOutcome] = []
+
+        def summary(status: RetentionRunStatus) -> RetentionRun:
+            return RetentionRun.summarize(
+                run_id=run_id,
+                policy=policy,
+                cutoff=cutoff,
+                outcomes=done,
+                status=status,
+                started_at=started_at,
+                finished_at=max(self._clock.now(), started_at),  # a wall clock stepped back ends no earlier
+            )
+
+        try:
+            if policy.table == "candles":
+                await self._expire_candles(actions, done)
+            else:
+                done += await self._expire_journal(policy, cutoff, actions)
+        except Exception:
+            await self._record_failure(summary)
+            raise
+        await self._record(summary(RetentionRunStatus.SUCCESS))
+        return done
+
+    async def _expire_candles(self, actions: list[RetentionAction], done: list[RetentionOutcome]) -> None:
+        """Expire each symbol-day (appending to `done` as each commits), then reclaim expired partitions."""
+        for action in actions:
+            done.append(await self._expire_candle_day(action))
+        async with self._store.unit_of_work() as uow:
+            dropped = await uow.candles.drop_expired_partitions(actions[0].cutoff)
+            await uow.commit()
+        if dropped:
+            log.info("dropped expired candle partitions: %s", ", ".join(dropped))
+
+    async def _record(self, run: RetentionRun) -> None:
+        async with self._store.unit_of_work() as uow:
+            await uow.retention_runs.record(run)
+            await uow.commit()
+
+    async def _record_failure(self, summary: Callable[[RetentionRunStatus], RetentionRun]) -> None:
+        """Record the failed run; if even that fails, log it, so the caller still sees the original error."""
+        try:
+            await self._record(summary(RetentionRunStatus.FAILED))
+        except Exception:
+            log.exception("could not record a failed retention run")
 
     async def _expire_candle_day(self, action: RetentionAction) -> RetentionOutcome:
         policy, symbol = action.policy, action.symbol

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import count
 
 import pytest
 
 from galfriday.adapters.memory.archive import MemoryArchive
 from galfriday.adapters.memory.clock import ManualClock
-from galfriday.adapters.memory.store import MemoryStore
+from galfriday.adapters.memory.store import MemoryStore, MemoryUnitOfWork
 from galfriday.domain.journal import JournalEntry
-from galfriday.domain.retention import RetentionPolicy
-from galfriday.errors import ArchiveMismatchError
+from galfriday.domain.retention import RetentionPolicy, RetentionRun, RetentionRunStatus
+from galfriday.errors import ArchiveMismatchError, StoreError
 from galfriday.services.retention import RetentionService
 from galfriday.testing import samples
 
@@ -146,3 +149,192 @@ async def test_exact_amounts_reach_the_archive_unchanged() -> None:
     await service(store, archive, CANDLES_60_KEEP_2).run()
     (rows,) = archive.files.values()
     assert rows == (bar,)
+
+
+# --- the audit record of each run ---------------------------------------------------------------------------
+
+
+def counting_ids() -> Callable[[], str]:
+    """Run ids `run-01`, `run-02`, ...: later runs sort after earlier ones."""
+    numbers = count(1)
+    return lambda: f"run-{next(numbers):02d}"
+
+
+def audited(store: MemoryStore, archive: MemoryArchive, *policies: RetentionPolicy) -> RetentionService:
+    return RetentionService(store, archive, ManualClock(NOW), policies, new_id=counting_ids())
+
+
+async def recorded(store: MemoryStore) -> list[RetentionRun]:
+    async with store.unit_of_work() as uow:
+        return await uow.retention_runs.recent()
+
+
+class TickingClock(ManualClock):
+    """A clock that moves one second on every reading, so each recorded instant is distinct."""
+
+    def now(self) -> datetime:
+        return self.advance(1)
+
+
+async def test_a_run_records_one_successful_run_per_policy_with_its_totals() -> None:
+    store, archive = await seeded_store(), MemoryArchive()
+    await audited(store, archive, CANDLES_60_KEEP_2, JOURNAL_KEEP_1).run()
+    assert await recorded(store) == [
+        RetentionRun(
+            id="run-02",
+            table_name="raw_journal",
+            cutoff=datetime(2026, 11, 23, tzinfo=UTC),
+            archived_rows=6,
+            deleted_rows=6,
+            archive_path="memory://raw_journal",
+            status=RetentionRunStatus.SUCCESS,
+            started_at=NOW,
+            finished_at=NOW,
+        ),
+        RetentionRun(
+            id="run-01",
+            table_name="candles[60s]",
+            cutoff=datetime(2026, 11, 22, tzinfo=UTC),
+            archived_rows=16,
+            deleted_rows=16,
+            archive_path="memory://candles/interval=60",
+            status=RetentionRunStatus.SUCCESS,
+            started_at=NOW,
+            finished_at=NOW,
+        ),
+    ]
+
+
+async def test_a_run_of_one_archive_file_records_that_file() -> None:
+    store, archive = MemoryStore(), MemoryArchive()
+    bar = samples.candle(datetime(2026, 11, 1, tzinfo=UTC), interval_seconds=60)
+    async with store.unit_of_work() as uow:
+        await uow.candles.upsert_many([bar])
+        await uow.commit()
+    await audited(store, archive, CANDLES_60_KEEP_2).run()
+    (run,) = await recorded(store)
+    assert run.archive_path == "memory://candles/interval=60/symbol=BTC-USD/date=2026-11-01/part-001"
+
+
+async def test_a_run_is_timed_from_the_start_of_its_policy_to_its_end() -> None:
+    store, archive = await seeded_store(), MemoryArchive()
+    clock = TickingClock(NOW)
+    await RetentionService(store, archive, clock, (CANDLES_60_KEEP_2, JOURNAL_KEEP_1)).run()
+    journal, candles = await recorded(store)
+    assert candles.started_at < candles.finished_at < journal.started_at < journal.finished_at
+    assert journal.finished_at <= clock.now()
+
+
+async def test_run_ids_are_distinct_uuid4_hex_by_default() -> None:
+    store, archive = await seeded_store(), MemoryArchive()
+    await service(store, archive, CANDLES_60_KEEP_2, JOURNAL_KEEP_1).run()
+    ids = [run.id for run in await recorded(store)]
+    assert len(set(ids)) == 2
+    assert all(uuid.UUID(hex=run_id).version == 4 and len(run_id) == 32 for run_id in ids)
+
+
+async def test_a_dry_run_records_nothing() -> None:
+    store, archive = await seeded_store(), MemoryArchive()
+    await audited(store, archive, CANDLES_60_KEEP_2, JOURNAL_KEEP_1).run(dry_run=True)
+    assert await recorded(store) == []
+
+
+async def test_a_policy_with_nothing_expired_records_nothing() -> None:
+    store, archive = await seeded_store(), MemoryArchive()
+    await audited(store, archive, CANDLES_60_KEEP_2).run()
+    await audited(store, archive, CANDLES_60_KEEP_2).run()
+    assert [run.table_name for run in await recorded(store)] == ["candles[60s]"]
+
+
+async def test_a_run_without_archival_records_the_deletions_and_no_archive() -> None:
+    store, archive = await seeded_store(), MemoryArchive()
+    policy = RetentionPolicy(table="candles", interval_seconds=60, keep_days=2, archive=False)
+    await audited(store, archive, policy).run()
+    (run,) = await recorded(store)
+    assert (run.archived_rows, run.deleted_rows, run.archive_path) == (0, 16, None)
+
+
+class ShortAfter(MemoryArchive):
+    """An archive whose files verify until `good` have been read back; then each one loses a row."""
+
+    def __init__(self, good: int) -> None:
+        super().__init__()
+        self.good = good
+
+    async def count_rows(self, path: str) -> int:
+        self.good -= 1
+        return await super().count_rows(path) - (1 if self.good < 0 else 0)
+
+
+async def test_a_failed_run_records_what_was_committed_before_the_failure() -> None:
+    store = await seeded_store()
+    with pytest.raises(ArchiveMismatchError):
+        await audited(store, ShortAfter(good=2), CANDLES_60_KEEP_2).run()
+    assert await count_candles(store) == 40 - 8
+    assert await recorded(store) == [
+        RetentionRun(
+            id="run-01",
+            table_name="candles[60s]",
+            cutoff=datetime(2026, 11, 22, tzinfo=UTC),
+            archived_rows=8,
+            deleted_rows=8,
+            archive_path="memory://candles/interval=60/symbol=BTC-USD",
+            status=RetentionRunStatus.FAILED,
+            started_at=NOW,
+            finished_at=NOW,
+        )
+    ]
+
+
+async def test_a_failure_is_recorded_although_the_failed_deletion_rolled_back() -> None:
+    store = await seeded_store()
+    with pytest.raises(ArchiveMismatchError):
+        await audited(store, ShortArchive(), CANDLES_60_KEEP_2).run()
+    assert await count_candles(store) == 40
+    (run,) = await recorded(store)
+    assert (run.status, run.archived_rows, run.deleted_rows, run.archive_path) == ("failed", 0, 0, None)
+
+
+async def test_a_failed_journal_run_records_nothing_deleted() -> None:
+    store = await seeded_store()
+    with pytest.raises(ArchiveMismatchError):
+        await audited(store, ShortAfter(good=2), JOURNAL_KEEP_1).run()
+    (run,) = await recorded(store)
+    assert (run.table_name, run.status, run.deleted_rows) == ("raw_journal", "failed", 0)
+
+
+async def test_a_failure_stops_the_run_so_later_policies_record_nothing() -> None:
+    store = await seeded_store()
+    with pytest.raises(ArchiveMismatchError):
+        await audited(store, ShortArchive(), CANDLES_60_KEEP_2, JOURNAL_KEEP_1).run()
+    assert [(run.table_name, run.status) for run in await recorded(store)] == [("candles[60s]", "failed")]
+
+
+class UnrecordingStore(MemoryStore):
+    """A memory store whose retention run records always fail."""
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        uow = super().unit_of_work()
+        uow.retention_runs = BrokenRetentionRuns()
+        return uow
+
+
+class BrokenRetentionRuns:
+    async def record(self, run: RetentionRun) -> None:
+        raise StoreError("retention_runs.record failed: disk full")
+
+    async def recent(self, limit: int = 50) -> list[RetentionRun]:
+        return []
+
+
+async def test_a_failure_that_cannot_be_recorded_still_raises_the_original_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = UnrecordingStore()
+    bar = samples.candle(datetime(2026, 11, 1, tzinfo=UTC), interval_seconds=60)
+    async with store.unit_of_work() as uow:
+        await uow.candles.upsert_many([bar])
+        await uow.commit()
+    with pytest.raises(ArchiveMismatchError):
+        await audited(store, ShortArchive(), CANDLES_60_KEEP_2).run()
+    assert "disk full" in caplog.text
