@@ -1,4 +1,4 @@
-"""`galfriday db ...`: migrations of the configured store (SQLite or Postgres)."""
+"""`galfriday db ...`: migrations, retention and its history, on the configured store (SQLite or Postgres)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from galfriday.adapters.sqlite.plugin import DEFAULT_PATH as DEFAULT_SQLITE_PATH
 from galfriday.app import App
 from galfriday.cli_context import CliContext
 from galfriday.config import Config
-from galfriday.domain.retention import RetentionOutcome
+from galfriday.domain.retention import RetentionOutcome, RetentionRun
 from galfriday.errors import ConfigurationError
+from galfriday.ports.stores import Store
 from galfriday.services.retention import RetentionService
 
 
@@ -132,3 +133,54 @@ async def _run_retention(config: Config, *, dry_run: bool) -> list[RetentionOutc
     async with App.from_config(config, kinds=("store", "archive")) as app:
         service = RetentionService(app.store, app.archive, app.clock, config.retention.policies)
         return await service.run(dry_run=dry_run)
+
+
+@db.command("retention-history")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="How many runs.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per run instead of a table.")
+@click.pass_obj
+def retention_history(obj: CliContext, limit: int, as_json: bool) -> None:
+    """List the latest recorded retention runs, newest first (one per policy a run acted on)."""
+    runs = asyncio.run(_recent_retention_runs(obj.config(), limit))
+    if as_json:
+        for run in runs:
+            click.echo(json.dumps(_run_document(run)))
+        return
+    table = Table(title="retention history (newest first, UTC)")
+    for column in ("started", "table", "status", "cutoff", "archived", "deleted", "took", "archive", "id"):
+        table.add_column(column)
+    for run in runs:
+        table.add_row(
+            f"{run.started_at:%Y-%m-%d %H:%M:%S}",
+            run.table_name,
+            run.status.value,
+            f"{run.cutoff:%Y-%m-%d %H:%M}",
+            str(run.archived_rows),
+            str(run.deleted_rows),
+            f"{(run.finished_at - run.started_at).total_seconds():.3f}s",
+            run.archive_path or "-",
+            run.id,
+        )
+    Console().print(table if runs else "retention history: no run recorded yet")
+
+
+def _run_document(run: RetentionRun) -> dict[str, object]:
+    """A recorded run as JSON, keyed like `db retention --json`; instants in ISO 8601 UTC."""
+    return {
+        "id": run.id,
+        "table": run.table_name,
+        "status": run.status.value,
+        "cutoff": run.cutoff.isoformat(),
+        "archived": run.archived_rows,
+        "deleted": run.deleted_rows,
+        "archive": run.archive_path,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat(),
+    }
+
+
+async def _recent_retention_runs(config: Config, limit: int) -> list[RetentionRun]:
+    async with App.from_config(config, kinds=("store",)) as app:
+        store: Store = app.store
+        async with store.unit_of_work() as uow:
+            return await uow.retention_runs.recent(limit)

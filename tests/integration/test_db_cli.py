@@ -1,4 +1,4 @@
-"""`galfriday db`: migrate, status, rollback and new, on the embedded SQLite store."""
+"""`galfriday db`: migrate, status, rollback, new, retention and its history, on the embedded SQLite store."""
 
 from __future__ import annotations
 
@@ -101,3 +101,37 @@ def test_retention_archives_expired_candles_to_parquet_then_deletes_them(
     assert pq.ParquetFile(row["archive"]).metadata.num_rows == 30
     assert "symbol=BTC-USD" in row["archive"]
     assert "nothing has expired" in run(["db", "retention"], db_file)
+
+
+def test_retention_history_lists_each_run_newest_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_file = tmp_path / "g.db"
+    monkeypatch.setenv("GALFRIDAY_RETENTION_ARCHIVE_DIR", str(tmp_path / "archive"))
+    asyncio.run(seed_old_candles(db_file, days_old=120, count=30))
+    (done,) = [json.loads(line) for line in run(["db", "retention", "--json"], db_file).splitlines()]
+    asyncio.run(seed_old_candles(db_file, days_old=100, count=5))
+    run(["db", "retention", "--json"], db_file)
+    history = [json.loads(line) for line in run(["db", "retention-history", "--json"], db_file).splitlines()]
+    assert [(h["table"], h["status"], h["archived"], h["deleted"]) for h in history] == [
+        ("candles[60s]", "success", 5, 5),
+        ("candles[60s]", "success", 30, 30),
+    ]
+    assert history[1]["archive"] == done["archive"]
+    times = [datetime.fromisoformat(h[key]) for h in history for key in ("finished_at", "started_at")]
+    assert times == sorted(times, reverse=True)
+    assert len({h["id"] for h in history}) == 2
+    (latest,) = [
+        json.loads(line)
+        for line in run(["db", "retention-history", "--json", "--limit", "1"], db_file).splitlines()
+    ]
+    assert latest == history[0]
+    assert "retention history" in run(["db", "retention-history"], db_file)
+
+
+def test_a_dry_run_leaves_the_retention_history_empty(tmp_path: Path) -> None:
+    db_file = tmp_path / "g.db"
+    asyncio.run(seed_old_candles(db_file, days_old=120, count=30))
+    run(["db", "retention", "--dry-run"], db_file)
+    assert run(["db", "retention-history", "--json"], db_file) == ""
+    assert "no run recorded yet" in run(["db", "retention-history"], db_file)
