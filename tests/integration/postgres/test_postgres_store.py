@@ -350,6 +350,15 @@ async def test_every_repository_call_is_counted_under_its_name(pg_store: Postgre
     assert stats["candles.upsert_many"].count == 1
 
 
+async def test_retention_run_calls_are_counted_under_their_names(pg_store: PostgresStore) -> None:
+    async with pg_store.unit_of_work() as uow:
+        await uow.retention_runs.record(samples.retention_run())
+        await uow.retention_runs.recent()
+        await uow.commit()
+    stats = pg_store.monitor.snapshot()
+    assert (stats["retention_runs.record"].count, stats["retention_runs.recent"].count) == (1, 1)
+
+
 async def test_a_refused_call_is_counted_as_a_failure(pg_store: PostgresStore) -> None:
     async with pg_store.unit_of_work() as uow:
         await uow.orders.add(samples.order("order-1"))

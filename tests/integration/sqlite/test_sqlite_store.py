@@ -132,6 +132,15 @@ async def test_every_repository_call_is_counted_under_its_statement_name(store: 
     assert stats["unit_of_work.commit"].count == 1
 
 
+async def test_retention_run_calls_are_counted_under_their_statement_names(store: SqliteStore) -> None:
+    async with store.unit_of_work() as uow:
+        await uow.retention_runs.record(samples.retention_run())
+        await uow.retention_runs.recent()
+        await uow.commit()
+    stats = store.monitor.snapshot()
+    assert (stats["retention_runs.record"].count, stats["retention_runs.recent"].count) == (1, 1)
+
+
 async def test_a_call_slower_than_the_threshold_is_logged_with_its_name(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
