@@ -1,0 +1,1 @@
+"""Kraken Spot adapter: REST client, signing, nonces, naming, and (elsewhere) the WebSocket side."""
