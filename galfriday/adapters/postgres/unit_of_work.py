@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterable, Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -113,6 +113,14 @@ class Session:
     ) -> None:
         """Binary COPY into `table` (a constant name). Rows are built from domain values, already exact."""
         await self.connection().copy_records_to_table(table, records=records, columns=list(columns))
+
+    async def copy_text(self, table: str, columns: Sequence[str], chunks: AsyncIterable[bytes]) -> None:
+        """Text-format COPY into `table` (a constant name) from chunks of tab-separated lines.
+
+        Faster than binary COPY for Decimal-heavy rows: Python formats `str(Decimal)` far more cheaply than it
+        encodes a binary numeric. Callers must only send values that need no COPY escaping.
+        """
+        await self.connection().copy_to_table(table, source=chunks, columns=list(columns), format="text")
 
 
 class PostgresUnitOfWork:
