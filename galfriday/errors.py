@@ -178,6 +178,10 @@ class RateLimitedError(ExchangeError):
         super().__init__(message)
 
 
+class AuthenticationError(ExchangeError):
+    """The exchange refused our credentials or their permissions; retrying will not help until they change."""
+
+
 class BusClosedError(GalfridayError):
     """Publishing to, or subscribing on, an event bus that has been closed."""
 
