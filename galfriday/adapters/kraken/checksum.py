@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import heapq
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-__all__ = ["CHECKSUM_DEPTH", "book_checksum", "checksum_payload", "level_digits"]
+__all__ = ["CHECKSUM_DEPTH", "BookChecksum", "book_checksum", "checksum_payload", "level_digits"]
 
 CHECKSUM_DEPTH = 10
 """Levels per side that the checksum covers, whatever the subscribed depth."""
@@ -53,6 +53,37 @@ def book_checksum(
     """Kraken's unsigned CRC32 of the book; ``asks`` and ``bids`` are ``(price, qty)`` pairs in any order."""
     payload = checksum_payload(asks, bids, price_precision, qty_precision)
     return zlib.crc32(payload.encode("ascii")) & 0xFFFFFFFF
+
+
+class BookChecksum:
+    """The checksum for one pair's precision, remembering formatted values (prices and sizes recur).
+
+    Takes each side best first, as a maintained book holds them, so nothing is sorted per update.
+    """
+
+    __slots__ = ("_cache", "_cache_size", "price_precision", "qty_precision")
+
+    def __init__(self, price_precision: int, qty_precision: int, cache_size: int = 65_536) -> None:
+        self.price_precision = price_precision
+        self.qty_precision = qty_precision
+        self._cache_size = cache_size
+        self._cache: dict[tuple[Decimal, Decimal], str] = {}
+
+    def __call__(self, asks_best_first: Sequence[Level], bids_best_first: Sequence[Level]) -> int:
+        """CRC32 of the first ten asks (lowest first) and the first ten bids (highest first)."""
+        cache = self._cache
+        parts = []
+        for level in (*asks_best_first[:CHECKSUM_DEPTH], *bids_best_first[:CHECKSUM_DEPTH]):
+            digits = cache.get(level)
+            if digits is None:
+                if len(cache) >= self._cache_size:
+                    cache.clear()
+                digits = level_digits(level[0], self.price_precision) + level_digits(
+                    level[1], self.qty_precision
+                )
+                cache[level] = digits
+            parts.append(digits)
+        return zlib.crc32("".join(parts).encode("ascii")) & 0xFFFFFFFF
 
 
 def _price(level: Level) -> Decimal:

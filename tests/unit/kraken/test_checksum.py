@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from galfriday.adapters.kraken.checksum import book_checksum, checksum_payload, level_digits
+from galfriday.adapters.kraken.checksum import BookChecksum, book_checksum, checksum_payload, level_digits
+from galfriday.domain.order_book import OrderBook
 
 FIXTURE = Path("/work/shared/fixtures/kraken/book-v2-btcusd-recorded.json")
 
@@ -135,3 +136,36 @@ class TestRecordedStream:
                 _apply(bids, data["bids"], best_first=True)
         _apply(bids, [{"price": Decimal("29430.3"), "qty": Decimal("1.69289565")}], best_first=True)
         assert book_checksum(asks.items(), bids.items(), 1, 8) != 2438868880
+
+
+class TestBookChecksum:
+    """The cached, best-first form used on every book message gives the same numbers."""
+
+    def test_matic_snapshot_best_first(self) -> None:
+        asks = sorted(_levels(MATIC_SNAPSHOT["asks"]))
+        bids = sorted(_levels(MATIC_SNAPSHOT["bids"]), reverse=True)
+        assert BookChecksum(4, 8)(asks, bids) == 2439117997
+
+    def test_only_the_first_ten_of_each_side_count(self) -> None:
+        asks = [*sorted(_levels(MATIC_SNAPSHOT["asks"])), (Decimal("0.9"), Decimal("1"))]
+        bids = [*sorted(_levels(MATIC_SNAPSHOT["bids"]), reverse=True), (Decimal("0.1"), Decimal("1"))]
+        assert BookChecksum(4, 8)(asks, bids) == 2439117997
+
+    def test_a_full_cache_starts_over_without_changing_results(self) -> None:
+        checksum = BookChecksum(4, 8, cache_size=3)
+        asks = sorted(_levels(MATIC_SNAPSHOT["asks"]))
+        bids = sorted(_levels(MATIC_SNAPSHOT["bids"]), reverse=True)
+        assert [checksum(asks, bids) for _ in range(3)] == [2439117997] * 3
+
+    def test_every_recorded_message_verifies_on_a_maintained_book(self) -> None:
+        recorded = _recorded()
+        book = OrderBook("BTC/USD", depth=10)
+        checksum = BookChecksum(1, 8)
+        for message in [recorded["init"], *recorded["updates"]]:
+            for data in message["data"]:
+                bids, asks = _levels(data["bids"]), _levels(data["asks"])
+                if message["type"] == "snapshot":
+                    book.apply_snapshot(bids, asks)
+                else:
+                    book.apply_update(bids, asks)
+                assert checksum(book.asks(10), book.bids(10)) == data["checksum"]
