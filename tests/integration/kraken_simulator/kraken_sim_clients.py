@@ -16,6 +16,7 @@ import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
 
 from galfriday.adapters.kraken.signing import sign
+from galfriday.testing.kraken_simulator.wire import dumps
 
 KEY = "sim-api-key"
 SECRET = base64.b64encode(b"simulator-secret" * 4).decode()
@@ -101,7 +102,7 @@ class Ws:
     async def send(self, message: Message) -> int:
         self._req_id += 1
         message.setdefault("req_id", self._req_id)
-        await self.connection.send(json.dumps(message))
+        await self.connection.send(dumps(message))
         return int(message["req_id"])
 
     async def recv(self, within: float = 2.0) -> Message:
