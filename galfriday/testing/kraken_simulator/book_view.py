@@ -10,14 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from galfriday.adapters.kraken.checksum import book_checksum
-from galfriday.adapters.memory.matching import OrderBook
 from galfriday.domain.amounts import ZERO
 from galfriday.domain.executions import OrderSide
 from galfriday.testing.kraken_simulator.catalog import KrakenPair
+from galfriday.testing.kraken_simulator.depth import Depth, Levels
 
 DEPTHS = (10, 25, 100, 500, 1000)
-
-Levels = list[tuple[Decimal, Decimal]]
 
 
 class BookView:
@@ -28,27 +26,34 @@ class BookView:
         self.depth = depth
         self._held: dict[OrderSide, dict[Decimal, Decimal]] = {OrderSide.BUY: {}, OrderSide.SELL: {}}
 
-    def snapshot(self, book: OrderBook) -> tuple[Levels, Levels]:
+    def snapshot(self, book: Depth) -> tuple[Levels, Levels]:
         """The top `depth` bids and asks, now held by the subscriber."""
-        bids, asks = (book.levels(side)[: self.depth] for side in (OrderSide.BUY, OrderSide.SELL))
+        bids, asks = (book.top(side, self.depth) for side in (OrderSide.BUY, OrderSide.SELL))
         self._held = {OrderSide.BUY: dict(bids), OrderSide.SELL: dict(asks)}
         return bids, asks
 
-    def changes(self, book: OrderBook) -> tuple[Levels, Levels]:
+    def changes(self, book: Depth) -> tuple[Levels, Levels]:
         """The bid and ask levels to send so that the subscriber's view matches the book again."""
         bids, asks = (self._side_changes(book, side) for side in (OrderSide.BUY, OrderSide.SELL))
         return bids, asks
 
-    def _side_changes(self, book: OrderBook, side: OrderSide) -> Levels:
-        levels = book.levels(side)
-        top = dict(levels[: self.depth])
+    def _side_changes(self, book: Depth, side: OrderSide) -> Levels:
+        top = dict(book.top(side, self.depth))
         held = self._held[side]
         changed = [(price, qty) for price, qty in top.items() if held.get(price) != qty]
-        present = {price for price, _ in levels}
-        changed += [(price, ZERO) for price in held if price not in top and price not in present]
+        changed += [
+            (price, ZERO) for price in held if price not in top and not self._beyond(side, price, top)
+        ]
         self._held[side] = top
         changed.sort(key=lambda level: level[0], reverse=side is OrderSide.BUY)
         return changed
+
+    def _beyond(self, side: OrderSide, price: Decimal, top: dict[Decimal, Decimal]) -> bool:
+        """Whether `price` lies past a full top `depth` (the client truncates it; no zero is sent)."""
+        if len(top) < self.depth:
+            return False
+        worst = min(top) if side is OrderSide.BUY else max(top)
+        return price < worst if side is OrderSide.BUY else price > worst
 
     def checksum(self) -> int:
         """CRC32 of the top ten levels the subscriber holds, at the pair's precisions."""

@@ -52,10 +52,10 @@ def ticker(state: SimulatorState, params: Params) -> dict[str, Any]:
     for pair in _pairs(state, params):
         history = state.tape[pair.symbol]
         windows = (tape.recent(history, midnight), tape.recent(history, now - timedelta(days=1)))
-        book = state.engine.book(pair.symbol)
+        book = state.depth[pair.symbol]
         result[pair.key] = {
-            "a": _best(pair, book.levels(OrderSide.SELL)),
-            "b": _best(pair, book.levels(OrderSide.BUY)),
+            "a": _best(pair, book.top(OrderSide.SELL, 1)),
+            "b": _best(pair, book.top(OrderSide.BUY, 1)),
             "c": _last(pair, history[-1] if history else None),
             "v": [_qty(pair, sum((t.qty for t in w), ZERO)) for w in windows],
             "p": [_price(pair, _vwap(w)) for w in windows],
@@ -72,11 +72,11 @@ def depth(state: SimulatorState, params: Params) -> dict[str, Any]:
     count = params.integer("count") or 100
     if not 1 <= count <= 500:
         raise invalid_arguments("count")
-    book = state.engine.book(pair.symbol)
+    book = state.depth[pair.symbol]
     stamp = int(unix(state.clock.now()))
 
     def rows(side: OrderSide) -> list[list[Any]]:
-        return [[_price(pair, p), _qty(pair, q), stamp] for p, q in book.levels(side)[:count]]
+        return [[_price(pair, p), _qty(pair, q), stamp] for p, q in book.top(side, count)]
 
     return {pair.key: {"asks": rows(OrderSide.SELL), "bids": rows(OrderSide.BUY)}}
 

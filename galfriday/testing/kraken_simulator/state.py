@@ -23,6 +23,7 @@ from galfriday.domain.executions import OrderSide
 from galfriday.domain.orders import TimeInForce
 from galfriday.ports.clock import Clock
 from galfriday.testing.kraken_simulator.catalog import Catalog, KrakenPair
+from galfriday.testing.kraken_simulator.depth import Depth
 from galfriday.testing.kraken_simulator.errors import KrakenError
 from galfriday.testing.kraken_simulator.funds import Hold, fee_for, round_to
 from galfriday.testing.kraken_simulator.ids import IdFactory
@@ -90,6 +91,7 @@ class SimulatorState:
         self._owners: dict[str, str] = {}
         self._external: dict[str, str] = {}
         self._trade_ids = dict.fromkeys(catalog.symbols, 0)
+        self.depth = {symbol: Depth() for symbol in catalog.symbols}
         self._listeners: list[Listener] = []
 
     # --- listeners --------------------------------------------------------------------------------
@@ -229,7 +231,7 @@ class SimulatorState:
             time_in_force=TimeInForce.IOC if request.time_in_force == "IOC" else TimeInForce.GTC,
             owner=account.name,
         )
-        self._after_match(result, pair, request.order_type, now)
+        self._after_match(result, pair, request, now)
         return account.orders[order.txid]
 
     def cancel_order(self, account: Account, reference: str) -> int:
@@ -278,7 +280,8 @@ class SimulatorState:
     ) -> tuple[str, Decimal]:
         """Another trader's limit order (IOC if `immediate`); returns its id and the volume it traded."""
         pair = self.catalog.pair(symbol)
-        _check_amounts(pair, OrderRequest(pair.symbol, side, "limit", volume, price), minimum=False)
+        request = OrderRequest(pair.symbol, side, "limit", volume, price)
+        _check_amounts(pair, request, minimum=False)
         now = self.clock.now()
         order_id = self.ids.txid("O")
         result = self.engine.submit(
@@ -291,12 +294,12 @@ class SimulatorState:
         )
         if result.resting:
             self._external[order_id] = pair.symbol
-        self._after_match(result, pair, "limit", now)
+        self._after_match(result, pair, request, now)
         return order_id, result.filled
 
     def cancel_external(self, order_id: str) -> bool:
         symbol = self._external.pop(order_id, None)
-        if symbol is None or self.engine.cancel(symbol, order_id) is None:
+        if symbol is None or not self._take_off(symbol, order_id):
             return False
         self._emit(MarketEvent(symbol, (), self.clock.now()))
         return True
@@ -307,8 +310,15 @@ class SimulatorState:
 
     # --- matching and settlement ----------------------------------------------------------------------
 
-    def _after_match(self, result: MatchResult, pair: KrakenPair, order_type: str, now: datetime) -> None:
-        public = tuple(self._settle_fill(fill, pair, order_type, now) for fill in result.fills)
+    def _after_match(
+        self, result: MatchResult, pair: KrakenPair, request: OrderRequest, now: datetime
+    ) -> None:
+        depth = self.depth[pair.symbol]
+        for fill in result.fills:
+            depth.remove(fill.maker_side, fill.price, fill.quantity)
+        if result.resting and request.price is not None:
+            depth.add(request.side, request.price, result.resting)
+        public = tuple(self._settle_fill(fill, pair, request.order_type, now) for fill in result.fills)
         taker = self._owners.get(result.order_id)
         if taker is not None and result.canceled:
             order = self.accounts[taker].orders[result.order_id]
@@ -395,7 +405,7 @@ class SimulatorState:
         now = self.clock.now()
         symbols: list[str] = []
         for order in orders:
-            self.engine.cancel(order.symbol, order.txid)
+            self._take_off(order.symbol, order.txid)
             self._close(order, state, now, reason)
             symbols.append(order.symbol)
         for symbol in dict.fromkeys(symbols):
@@ -408,6 +418,14 @@ class SimulatorState:
         order = self._store(attrs.evolve(order, state=state, closed_at=now, reason=reason))
         exec_type = "filled" if state is OrderState.CLOSED else state.value
         self._emit(OrderEvent(account.name, exec_type, order, now))
+
+    def _take_off(self, symbol: str, order_id: str) -> bool:
+        """Remove a resting order from the book and the depth; False if it was not resting."""
+        resting = self.engine.cancel(symbol, order_id)
+        if resting is None:
+            return False
+        self.depth[symbol].remove(resting.side, resting.price, resting.remaining)
+        return True
 
     def _store(self, order: SimOrder) -> SimOrder:
         self.accounts[order.account].orders[order.txid] = order

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from galfriday.adapters.memory.matching import OrderBook
 from galfriday.domain.amounts import ZERO
 from galfriday.domain.executions import OrderSide
 from galfriday.testing.kraken_simulator.catalog import KrakenPair
+from galfriday.testing.kraken_simulator.depth import Depth
 from galfriday.testing.kraken_simulator.records import PublicTrade
 from galfriday.testing.kraken_simulator.wire import rfc3339, rfc3339_nanos
 
@@ -35,10 +35,10 @@ def recent(tape: Sequence[PublicTrade], since: datetime) -> list[PublicTrade]:
     return found
 
 
-def ticker(pair: KrakenPair, book: OrderBook, tape: Sequence[PublicTrade], now: datetime) -> dict[str, Any]:
+def ticker(pair: KrakenPair, book: Depth, tape: Sequence[PublicTrade], now: datetime) -> dict[str, Any]:
     """A v2 ticker: best bid and ask, last trade, and 24-hour volume, vwap, low, high and change."""
-    bid, bid_qty = (book.levels(OrderSide.BUY)[:1] or [(ZERO, ZERO)])[0]
-    ask, ask_qty = (book.levels(OrderSide.SELL)[:1] or [(ZERO, ZERO)])[0]
+    bid, bid_qty = (book.top(OrderSide.BUY, 1) or [(ZERO, ZERO)])[0]
+    ask, ask_qty = (book.top(OrderSide.SELL, 1) or [(ZERO, ZERO)])[0]
     day = recent(tape, now - _DAY)
     volume = sum((t.qty for t in day), ZERO)
     last = tape[-1].price if tape else ZERO

@@ -205,7 +205,7 @@ class Channels:
         self, conn: Connection, subscription: Subscription, pair: KrakenPair, snapshot: bool
     ) -> None:
         state = self.state
-        book = state.engine.book(pair.symbol)
+        book = state.depth[pair.symbol]
         history = state.tape[pair.symbol]
         now = state.clock.now()
         channel = subscription.channel
@@ -263,7 +263,7 @@ class Channels:
     def market_event(self, connections: list[Connection], event: MarketEvent) -> None:
         state = self.state
         pair = state.catalog.pair(event.symbol)
-        book = state.engine.book(event.symbol)
+        book = state.depth[event.symbol]
         ticker: dict[str, Any] | None = None
         for conn in connections:
             for (channel, symbol), subscription in list(conn.subscriptions.items()):
