@@ -1,4 +1,4 @@
-"""`galfriday simulator ...`: run exchange simulators locally, until Ctrl-C.
+"""`galfriday simulator ...`: run exchange simulators locally, until Ctrl-C (or SIGTERM).
 
 `galfriday simulator kraken --port 8089 --api-key K --api-secret S --seed-book` serves Kraken's REST API and
 WebSocket v2 and prints the environment variables that point galfriday (or any Kraken client) at it.
@@ -10,6 +10,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import signal
 from decimal import Decimal, InvalidOperation
 
 import click
@@ -115,6 +116,9 @@ def kraken(
 
 
 async def _serve(sim: KrakenSimulator, host: str, port: int, *, seed_book: bool, activity: float) -> None:
+    stop = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await sim.start(host, port)
     try:
         if seed_book:
@@ -126,6 +130,6 @@ async def _serve(sim: KrakenSimulator, host: str, port: int, *, seed_book: bool,
         click.echo(f"GALFRIDAY_KRAKEN_REST_URL={sim.rest_url}")
         click.echo(f"GALFRIDAY_KRAKEN_WS_URL={sim.ws_url}")
         click.echo(f"GALFRIDAY_KRAKEN_WS_AUTH_URL={sim.ws_auth_url}")
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await sim.close()

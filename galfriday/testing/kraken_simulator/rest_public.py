@@ -42,7 +42,11 @@ def asset_pairs(state: SimulatorState, params: Params) -> dict[str, Any]:
     info = params.text("info") or "info"
     if info not in ("info", "leverage", "fees", "margin"):
         raise invalid_arguments("info")
-    return {pair.key: pair_info(pair, info) for pair in _pairs(state, params)}
+    names = params.items("pair")
+    if not names:
+        return {pair.key: pair_info(pair, info) for pair in state.catalog.pairs}
+    # Kraken keys a pair asked for as BASE/QUOTE by that name, and any other spelling by the pair's key.
+    return {name if "/" in name else pair.key: pair_info(pair, info) for name, pair in _named(state, names)}
 
 
 def ticker(state: SimulatorState, params: Params) -> dict[str, Any]:
@@ -79,6 +83,10 @@ def depth(state: SimulatorState, params: Params) -> dict[str, Any]:
         return [[_price(pair, p), _qty(pair, q), stamp] for p, q in book.top(side, count)]
 
     return {pair.key: {"asks": rows(OrderSide.SELL), "bids": rows(OrderSide.BUY)}}
+
+
+def _named(state: SimulatorState, names: list[str]) -> list[tuple[str, KrakenPair]]:
+    return [(name, state.catalog.pair(name)) for name in names]
 
 
 def _pairs(state: SimulatorState, params: Params) -> list[KrakenPair]:

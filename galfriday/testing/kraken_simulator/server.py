@@ -34,6 +34,8 @@ from galfriday.testing.kraken_simulator.ws_api import WsApi
 DEFAULT_ACCOUNT = "default"
 WS_PATH = "/v2"
 WS_AUTH_PATH = "/v2-auth"
+WS_AUTH_ALIAS = "/auth/v2"
+"""The authenticated endpoint again, for clients that append `/v2` to a base URL (`ws://host:port/auth`)."""
 TICK_SECONDS = 0.05
 """How often dead-man's switches and good-till-date expiries are checked."""
 
@@ -128,6 +130,7 @@ class KrakenSimulator:
         app.router.add_route("*", "/0/private/{method}", self.rest.private)
         app.router.add_get(WS_PATH, public_ws)
         app.router.add_get(WS_AUTH_PATH, private_ws)
+        app.router.add_get(WS_AUTH_ALIAS, private_ws)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:

@@ -56,7 +56,7 @@ def test_a_missing_key_is_refused() -> None:
     assert result.exit_code == 2
 
 
-def test_the_simulator_serves_until_interrupted() -> None:
+def _start(*extra: str) -> subprocess.Popen[str]:
     command = [
         sys.executable,
         "-c",
@@ -69,8 +69,13 @@ def test_the_simulator_serves_until_interrupted() -> None:
         "--pairs",
         "BTC/USD,DOGE/USD",
         "--seed-book",
+        *extra,
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_the_simulator_serves_until_interrupted() -> None:
+    process = _start()
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(4)]
@@ -82,6 +87,19 @@ def test_the_simulator_serves_until_interrupted() -> None:
         assert depth["error"] == []
         assert len(depth["result"]["XDGUSD"]["bids"]) == 1
         process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_the_simulator_stops_cleanly_on_sigterm() -> None:
+    process = _start("--activity", "50")
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("Kraken simulator listening")
+        process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     finally:
         if process.poll() is None:

@@ -76,8 +76,9 @@ async def test_doge_trades_as_xdg(rest: Rest) -> None:
 
 
 async def test_asset_pairs_accept_any_of_a_pairs_names(rest: Rest) -> None:
-    result = (await rest.public("AssetPairs", pair="XBTUSD,XDG/USD,ETH/USD"))["result"]
-    assert set(result) == {"XXBTZUSD", "XDGUSD", "XETHZUSD"}
+    result = (await rest.public("AssetPairs", pair="XBTUSD,XETHZUSD,XDG/USD,BTC/USD"))["result"]
+    assert set(result) == {"XXBTZUSD", "XETHZUSD", "XDG/USD", "BTC/USD"}  # slash names key their own entry
+    assert result["BTC/USD"]["altname"] == "XBTUSD"
 
 
 async def test_asset_pairs_info_narrows_the_answer(rest: Rest) -> None:

@@ -374,3 +374,10 @@ async def test_many_orders_keep_sequence_contiguous(sim: KrakenSimulator, privat
     assert [m["sequence"] for m in messages] == list(range(1, 81))
     exec_ids = [m["data"][0]["exec_id"] for m in messages if m["data"][0]["exec_type"] == "trade"]
     assert sorted(exec_ids) == sorted(sim.truth().exec_ids)
+
+
+async def test_the_authenticated_endpoint_also_answers_at_auth_v2(sim: KrakenSimulator, rest: Rest) -> None:
+    """For clients that append `/v2` to a base URL, as python-kraken-sdk does with `ws://host:port/auth`."""
+    ws = await open_ws(sim.ws_auth_url.replace("/v2-auth", "/auth/v2"))
+    await subscribe_executions(ws, rest)
+    await ws.connection.close()
