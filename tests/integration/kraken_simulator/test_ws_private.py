@@ -381,3 +381,34 @@ async def test_the_authenticated_endpoint_also_answers_at_auth_v2(sim: KrakenSim
     ws = await open_ws(sim.ws_auth_url.replace("/v2-auth", "/auth/v2"))
     await subscribe_executions(ws, rest)
     await ws.connection.close()
+
+
+async def test_a_good_till_date_order_streams_expired(
+    manual: tuple[KrakenSimulator, ManualClock, Rest],
+) -> None:
+    sim, clock, rest = manual
+    ws = await open_ws(sim.ws_auth_url)
+    await subscribe_executions(ws, rest, snap_orders=False)
+    await rest.result(
+        "AddOrder",
+        pair="XBTUSD",
+        type="buy",
+        ordertype="limit",
+        price="1000.0",
+        volume="0.1",
+        timeinforce="GTD",
+        expiretm="+30",
+    )
+    pending, _ = await executions(ws, 2)
+    assert (pending["data"][0]["time_in_force"], pending["data"][0]["expire_time"]) == (
+        "GTD",
+        "2024-05-01T00:00:30.000000Z",
+    )
+    clock.advance(31)
+    (expired,) = (await executions(ws, 1))[0]["data"]
+    assert (expired["exec_type"], expired["order_status"], expired["reason"]) == (
+        "expired",
+        "expired",
+        "Order expired",
+    )
+    await ws.connection.close()
