@@ -91,18 +91,16 @@ class OrderBook:
         """Bid levels, best (highest price) first; the best `count` if given."""
         prices = self._bids.prices
         if count is None:
-            top = prices
+            top = prices[::-1]
         else:
-            top = prices[-count:] if count > 0 else []
-        quantities = self._bids.quantities
-        return [(price, quantities[price]) for price in reversed(top)]
+            top = prices[: -count - 1 : -1] if count > 0 else []
+        return list(zip(top, map(self._bids.quantities.__getitem__, top), strict=True))
 
     def asks(self, count: int | None = None) -> list[Level]:
         """Ask levels, best (lowest price) first; the best `count` if given."""
         prices = self._asks.prices
         top = prices if count is None else prices[: max(count, 0)]
-        quantities = self._asks.quantities
-        return [(price, quantities[price]) for price in top]
+        return list(zip(top, map(self._asks.quantities.__getitem__, top), strict=True))
 
     def best_bid(self) -> Level | None:
         prices = self._bids.prices
