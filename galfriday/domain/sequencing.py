@@ -9,8 +9,7 @@ the last sequence is a duplicate. Resubscribing resets the channel. No I/O, no c
 from __future__ import annotations
 
 from enum import StrEnum
-
-from attrs import frozen
+from typing import NamedTuple
 
 from galfriday.errors import InvalidValueError
 
@@ -22,8 +21,7 @@ class SequenceVerdict(StrEnum):
     OUT_OF_ORDER = "out_of_order"
 
 
-@frozen
-class SequenceCheck:
+class SequenceCheck(NamedTuple):
     """The verdict on one message; `missing` is the range a gap just opened (empty otherwise)."""
 
     channel: str
