@@ -19,11 +19,18 @@ def excerpt(frame: object) -> str:
 class KrakenMessageError(ExchangeError):
     """A WebSocket frame is not a Kraken v2 message we can read: bad JSON, wrong shape or impossible values."""
 
+    summary = "unreadable Kraken WebSocket message"
+
     def __init__(self, reason: str, frame: object) -> None:
         self.reason = reason
         self.frame = excerpt(frame)
-        super().__init__(f"unreadable Kraken WebSocket message ({reason}): {self.frame!r}")
+        super().__init__(f"{self.summary} ({reason}): {self.frame!r}")
 
 
 class KrakenTranslationError(KrakenMessageError):
-    """A well-formed Kraken message whose values the domain refuses, or which lacks what a domain event needs."""
+    """A well-formed Kraken message whose values the domain refuses, or which lacks what a domain event needs.
+
+    `frame` holds the start of the message (or of the entry of it) that was refused.
+    """
+
+    summary = "Kraken message not translatable"
