@@ -20,6 +20,7 @@ from galfriday.config import ENVIRONMENT_VARIABLES, Secret
 from galfriday.db_commands import db
 from galfriday.errors import GalfridayError
 from galfriday.plugins import build_plugin_manager, collect_adapters
+from galfriday.simulator_cli import simulator
 
 console = Console(stderr=True)
 
@@ -94,6 +95,7 @@ def demo(obj: CliContext) -> None:
 
 
 cli.add_command(db)
+cli.add_command(simulator)
 
 
 def build_cli() -> click.Group:
