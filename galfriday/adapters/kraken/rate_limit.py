@@ -26,7 +26,9 @@ __all__ = [
     "call_cost",
 ]
 
-_EPSILON = 1e-9
+_EPSILON = 1e-6
+"""Counter units treated as zero: clocks read as float seconds near 1.7e9 are only exact to ~1e-7 s."""
+_MIN_SLEEP = 0.001
 
 
 @frozen
@@ -114,6 +116,7 @@ class RateLimiter:
         waited = 0.0
         async with self._lock:
             while (wait := self.counter.take(cost)) > 0.0:
+                wait = max(wait, _MIN_SLEEP)
                 await self._sleep(wait)
                 waited += wait
         return waited

@@ -139,3 +139,19 @@ async def test_concurrent_callers_are_spaced_at_the_decay_rate() -> None:
     await asyncio.gather(*(limiter.acquire("Balance") for _ in range(25)))
     assert time.now == pytest.approx(1005.0)
     assert limiter.counter.level() == pytest.approx(20)
+
+
+async def test_a_clock_coarser_than_the_wait_cannot_trap_a_caller() -> None:
+    """Clocks that move in whole microseconds (datetime) must not leave a caller waiting forever."""
+    time = FakeTime()
+    time.now = 1_688_669_448.0
+
+    async def coarse_sleep(seconds: float) -> None:
+        time.now = round(time.now + seconds, 6)
+        await asyncio.sleep(0)
+
+    counter = CallCounter(STARTER, now=time)
+    counter.saturate()
+    limiter = RateLimiter(counter, coarse_sleep)
+    await asyncio.wait_for(limiter.acquire("Balance"), timeout=2)
+    await asyncio.wait_for(limiter.acquire("Balance"), timeout=2)
