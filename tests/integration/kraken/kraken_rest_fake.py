@@ -67,6 +67,7 @@ class FakeKraken:
         self.calls: list[Call] = []
         self.queued: dict[str, deque[Any]] = defaultdict(deque)
         self.last_nonce = 0
+        self.refused: list[str] = []
         self.base_url = ""
 
     def queue(self, method: str, *answers: Any) -> None:
@@ -87,8 +88,10 @@ class FakeKraken:
             if request.headers.get("API-Key") != API_KEY or not verify(
                 request.path, body, nonce, API_SECRET, signature
             ):
+                self.refused.append("EAPI:Invalid signature")
                 return web.json_response({"error": ["EAPI:Invalid signature"]})
             if int(nonce) <= self.last_nonce:
+                self.refused.append("EAPI:Invalid nonce")
                 return web.json_response({"error": ["EAPI:Invalid nonce"]})
             self.last_nonce = int(nonce)
         self.calls.append(Call(method, form, dict(request.headers), dict(request.query)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -162,3 +163,15 @@ async def test_websockets_token() -> None:
         token = await client.get_websockets_token()
         assert token.token.reveal() == "1Dwc4lzSwNWOAwkMdqhssNNFhs1ed606d1WcF3XfEMw"
         assert token.expires_in == 900
+
+
+async def test_concurrent_private_calls_reach_kraken_with_increasing_nonces() -> None:
+    async with kraken_fake() as (fake, client):
+        await client.names()
+        await asyncio.gather(
+            *(client.open_orders() for _ in range(12)), *(client.balance() for _ in range(12))
+        )
+        assert fake.refused == []
+        nonces = [int(c.form["nonce"]) for c in fake.calls if c.form]
+        assert len(nonces) == 24
+        assert nonces == sorted(nonces)
