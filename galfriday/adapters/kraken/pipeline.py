@@ -384,6 +384,8 @@ class KrakenPipeline:
             else:
                 state.book.apply_update(bids, asks)
         except DomainError as error:
+            if state is not None:
+                state.awaiting_snapshot = True
             out.append(self._rejected(KrakenTranslationError(str(error), data)))
             return
         if state.checksum is None:

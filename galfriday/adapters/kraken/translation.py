@@ -166,7 +166,8 @@ class _OrderFields:
 class ExecutionsTranslator:
     """Executions reports → `ExecutionReported` (fills) and `OrderReported` (order states).
 
-    Remembers up to `max_orders` orders (oldest forgotten first); a closed order is forgotten at once.
+    Remembers up to `max_orders` orders (oldest forgotten first); an order is forgotten once a report other
+    than a fill says it is closed.
     """
 
     __slots__ = ("_asset_name", "_max_orders", "_orders")
@@ -196,22 +197,20 @@ class ExecutionsTranslator:
         fields.merge(report)
         at = report.timestamp or received_at
         if report.exec_type != "trade":
-            order = OrderReported(self._order(report, fields, at), at, snapshot)
-            self._forget_if_closed(report.order_id, fields)
-            return [order]
+            try:
+                return [OrderReported(self._order(report, fields, at), at, snapshot)]
+            finally:
+                if fields.order_status in _TERMINAL:
+                    self._orders.pop(report.order_id, None)
         fill = ExecutionReported(self._execution(report, fields, at), snapshot)
         if report.order_status not in _TERMINAL:
             return [fill]
-        try:  # the fill that closes the order may say so; a separate `filled` report follows anyway
-            order = OrderReported(self._order(report, fields, at), at, snapshot)
+        # The fill that closes the order may say so; Kraken's separate `filled` report follows, so the order is
+        # remembered until then.
+        try:
+            return [fill, OrderReported(self._order(report, fields, at), at, snapshot)]
         except KrakenTranslationError:
             return [fill]
-        self._forget_if_closed(report.order_id, fields)
-        return [fill, order]
-
-    def _forget_if_closed(self, order_id: str, fields: _OrderFields) -> None:
-        if fields.order_status in _TERMINAL:
-            self._orders.pop(order_id, None)
 
     def _execution(self, report: ExecutionReport, fields: _OrderFields, at: datetime) -> Execution:
         if report.exec_id is None or report.last_qty is None or report.last_price is None:

@@ -545,3 +545,29 @@ def test_new_book_update_equals_the_domain_constructor(
         )
 
     both(domain, trusted)
+
+
+def test_after_a_closing_fill_the_filled_report_still_finds_the_order() -> None:
+    translator = ExecutionsTranslator()
+    translator.translate(report(frames.EXECUTION_PENDING_NEW), RECEIVED)
+    closing = report_of(
+        order_id="OK4GJX-KSTLS-7DZZO5", exec_type="trade", exec_id="T1", last_qty=D("0.005"),
+        last_price=D("26600"), order_status="filled", cum_qty=D("0.005"),
+    )  # fmt: skip
+    assert [type(event) for event in translator.translate(closing, RECEIVED)] == [
+        ExecutionReported,
+        OrderReported,
+    ]
+    [filled] = translator.translate(
+        report_of(order_id="OK4GJX-KSTLS-7DZZO5", exec_type="filled", order_status="filled"), RECEIVED
+    )
+    assert isinstance(filled, OrderReported)
+    assert filled.order.status is OrderStatus.FILLED
+    assert len(translator) == 0
+
+
+def test_a_closed_order_is_forgotten_even_when_its_report_cannot_be_translated() -> None:
+    translator = ExecutionsTranslator()
+    with pytest.raises(IncompleteOrderError):
+        translator.translate(report_of(order_id="X", exec_type="canceled", order_status="canceled"), RECEIVED)
+    assert len(translator) == 0
