@@ -18,7 +18,7 @@ from galfriday.domain.executions import Execution
 from galfriday.domain.market_data import BookUpdate, Candle, Ticker, Trade
 from galfriday.domain.order_status import OrderStatus
 from galfriday.domain.positions import Position
-from galfriday.domain.timestamps import to_utc
+from galfriday.domain.timestamps import optional_utc, to_utc
 
 if TYPE_CHECKING:
     from galfriday.domain.orders import Order
@@ -162,6 +162,23 @@ class StreamStatusChanged:
     topic = "exchange.stream"
 
 
+@frozen
+class StreamRecoveryNeeded:
+    """The stream may have missed private updates: backfill through REST, then reconcile.
+
+    `reason` is `reconnect` (a new connection after a drop) or `gap` (a sequence number skipped); `since` is the
+    receive time of the last private message before the loss, None when nothing had arrived yet.
+    """
+
+    exchange: str
+    reason: str
+    since: datetime | None = field(converter=optional_utc)
+    occurred_at: datetime = field(converter=to_utc)
+    reconnects: int = 0
+
+    topic = "exchange.recovery"
+
+
 ExchangeEvent = Union[  # noqa: UP007
     OrderReported,
     ExecutionReported,
@@ -171,4 +188,5 @@ ExchangeEvent = Union[  # noqa: UP007
     CandleReported,
     BookReported,
     StreamStatusChanged,
+    StreamRecoveryNeeded,
 ]
