@@ -75,6 +75,19 @@ class ModelAliasChange:
 
 
 @frozen
+class ModelStageChange:
+    """One entry of the append-only stage history: a version moved from one stage to another."""
+
+    name: str
+    version: int
+    from_stage: ModelStage = field(converter=ModelStage)
+    to_stage: ModelStage = field(converter=ModelStage)
+    at: datetime = field(converter=to_utc)
+    actor: str = "system"
+    reason: str = ""
+
+
+@frozen
 class Prediction:
     """One inference result: the output values per output name."""
 

@@ -6,11 +6,14 @@ Rules every adapter enforces (the contract suite in `galfriday.testing` checks t
 - candles are unique by (symbol, interval, open time) and re-ingesting a range replaces it;
 - model versions are numbered 1, 2, ... per name by the store;
 - retention runs are unique by id (recording the same run twice is a no-op, a different one is refused);
+- reconciliation runs are append-only (a second run under a used id is a `DuplicateKeyError`); adjustments,
+  experiment outcomes and predictions are unique by id and a repeat is ignored;
 - nothing written in a unit of work is visible to others until `commit`, and all of it is discarded otherwise.
 """
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -18,11 +21,13 @@ from typing import Any, Protocol, Self
 
 from galfriday.domain.balances import Balance
 from galfriday.domain.executions import Execution
+from galfriday.domain.experiments import Experiment, ExperimentOutcome, ExperimentStatus, PredictionRecord
 from galfriday.domain.journal import JournalEntry
 from galfriday.domain.market_data import Candle
-from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
+from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelStageChange, ModelVersion
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
+from galfriday.domain.reconciliation_audit import PositionAdjustment, ReconciliationRun
 from galfriday.domain.retention import CandleDay, RetentionRun
 
 
@@ -141,8 +146,24 @@ class ModelStore(Protocol):
         """Every version of `name`, in version order."""
         ...
 
-    async def set_stage(self, name: str, version: int, stage: ModelStage) -> ModelVersion:
-        """Move a version to a stage; `NotFoundError` for an unknown version."""
+    async def set_stage(
+        self,
+        name: str,
+        version: int,
+        stage: ModelStage,
+        *,
+        actor: str = "system",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> ModelVersion:
+        """Move a version to a stage and append a `ModelStageChange` to its history (`at` defaults to now).
+
+        `NotFoundError` for an unknown version. Setting the stage it already has is recorded too.
+        """
+        ...
+
+    async def stage_history(self, name: str) -> list[ModelStageChange]:
+        """Every stage move of every version of `name`, oldest first (ties in recording order)."""
         ...
 
     async def set_alias(
@@ -186,6 +207,98 @@ class RetentionRunStore(Protocol):
         ...
 
 
+class ReconciliationStore(Protocol):
+    """The reconciliation audit trail: runs (append-only) and the adjustments they made."""
+
+    async def add_run(self, run: ReconciliationRun) -> None:
+        """Append a finished run; `DuplicateKeyError` if its id is already recorded (even identically)."""
+        ...
+
+    async def run(self, run_id: str) -> ReconciliationRun | None: ...
+
+    async def recent_runs(self, limit: int = 50) -> list[ReconciliationRun]:
+        """At most `limit` runs, newest first: latest start first, runs started together by id descending."""
+        ...
+
+    async def add_adjustment(self, adjustment: PositionAdjustment) -> bool:
+        """Insert; False (nothing written) if an adjustment with its id is already stored.
+
+        `NotFoundError` if its run is not recorded.
+        """
+        ...
+
+    async def adjustment(self, adjustment_id: str) -> PositionAdjustment | None: ...
+
+    async def adjustments(self, run_id: str | None = None) -> list[PositionAdjustment]:
+        """Adjustments of one run (or all), oldest first: by `created_at`, ties by id."""
+        ...
+
+
+class ExperimentStore(Protocol):
+    """Experiments and the outcomes observed for their predictions."""
+
+    async def create(self, experiment: Experiment) -> None:
+        """Insert; `DuplicateKeyError` if its id or its name is taken."""
+        ...
+
+    async def get(self, experiment_id: str) -> Experiment | None: ...
+
+    async def get_by_name(self, name: str) -> Experiment | None: ...
+
+    async def list(self, status: ExperimentStatus | None = None) -> builtins.list[Experiment]:
+        """Experiments (with `status`, if given), oldest first: by `created_at`, ties by id."""
+        ...
+
+    async def finish(
+        self, experiment_id: str, status: ExperimentStatus, conclusion: dict[str, Any] | None, at: datetime
+    ) -> Experiment:
+        """End a running experiment as `concluded` or `stopped` at `at`; return it as stored.
+
+        `NotFoundError` for an unknown id; `InvalidValueError` if it is not running or `status` is `running`.
+        """
+        ...
+
+    async def add_outcome(self, outcome: ExperimentOutcome) -> bool:
+        """Insert; False (nothing written) if an outcome for (experiment_id, prediction_id) is stored.
+
+        `NotFoundError` if the experiment is unknown.
+        """
+        ...
+
+    async def add_outcomes(self, outcomes: Iterable[ExperimentOutcome]) -> int:
+        """Insert a batch with `add_outcome`'s rules; return how many were new."""
+        ...
+
+    async def outcomes(self, experiment_id: str) -> builtins.list[ExperimentOutcome]:
+        """The outcomes of one experiment in observation order: by `observed_at`, ties in insertion order."""
+        ...
+
+
+class PredictionStore(Protocol):
+    """The prediction log: every model output, in experiments or not."""
+
+    async def add_many(self, records: Iterable[PredictionRecord]) -> int:
+        """Insert a batch; records whose id is already stored (or repeated in the batch) are ignored.
+
+        Return how many were new.
+        """
+        ...
+
+    async def get(self, prediction_id: str) -> PredictionRecord | None: ...
+
+    async def for_experiment(
+        self, experiment_id: str, since: datetime | None = None
+    ) -> list[PredictionRecord]:
+        """Predictions of one experiment (at or after `since`), oldest first: by `at`, ties by id."""
+        ...
+
+    async def for_model(
+        self, name: str, version: int | None = None, since: datetime | None = None, limit: int = 10_000
+    ) -> list[PredictionRecord]:
+        """The newest `limit` predictions of `name` (of one version, at or after `since`), oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction across every repository: `async with store.unit_of_work() as uow: ...; await uow.commit()`.
 
@@ -200,6 +313,9 @@ class UnitOfWork(Protocol):
     models: ModelStore
     journal: JournalStore
     retention_runs: RetentionRunStore
+    reconciliations: ReconciliationStore
+    experiments: ExperimentStore
+    predictions: PredictionStore
 
     async def __aenter__(self) -> Self: ...
 

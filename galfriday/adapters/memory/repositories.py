@@ -7,21 +7,24 @@ rollback replays it backwards. Each repository call is all-or-nothing: it checks
 
 from __future__ import annotations
 
+import builtins
 import copy
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 import attrs
 
 from galfriday.domain.balances import Balance
 from galfriday.domain.executions import Execution
+from galfriday.domain.experiments import Experiment, ExperimentOutcome, ExperimentStatus, PredictionRecord
 from galfriday.domain.journal import JournalEntry
 from galfriday.domain.market_data import Candle
-from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
+from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelStageChange, ModelVersion
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
+from galfriday.domain.reconciliation_audit import PositionAdjustment, ReconciliationRun
 from galfriday.domain.retention import CandleDay, RetentionRun
 from galfriday.errors import DuplicateKeyError, NotFoundError, UnitOfWorkError
 
@@ -58,6 +61,16 @@ class Tables:
         self.last_journal_sequence = 0
         """Never rolled back, like a database sequence: a number once handed out is not reused."""
         self.retention_runs: dict[str, RetentionRun] = {}
+        self.stage_history: dict[str, list[ModelStageChange]] = {}
+        self.reconciliation_runs: dict[str, ReconciliationRun] = {}
+        self.adjustments: dict[str, PositionAdjustment] = {}
+        self.experiments: dict[str, Experiment] = {}
+        self.experiment_ids_by_name: dict[str, str] = {}
+        self.outcomes: dict[str, dict[str, ExperimentOutcome]] = {}
+        """Per experiment id, by prediction id, in insertion order."""
+        self.predictions: dict[str, PredictionRecord] = {}
+        self.prediction_ids_by_experiment: dict[str, dict[str, None]] = {}
+        self.prediction_ids_by_model: dict[str, dict[str, None]] = {}
 
 
 class Transaction:
@@ -331,6 +344,16 @@ def _drop_last(values: list[Any]) -> None:
     values.pop()
 
 
+def _append(tx: Transaction, table: dict[K, list[V]], key: K, value: V) -> None:
+    """Append `value` to the list `table[key]` (created if missing), undoably."""
+    values = table.get(key)
+    if values is None:
+        values = []
+        tx.put(table, key, values)
+    values.append(value)
+    tx.on_undo(lambda: _drop_last(values))
+
+
 def _replacer(values: list[Any], old: list[Any]) -> Callable[[], None]:
     """Undo for rewriting the list `values` in place."""
 
@@ -379,12 +402,35 @@ class MemoryModels(_Repository):
         found = self._tx.tables().model_versions.get(name, {})
         return [_detached_version(found[number]) for number in sorted(found)]
 
-    async def set_stage(self, name: str, version: int, stage: ModelStage) -> ModelVersion:
+    async def set_stage(
+        self,
+        name: str,
+        version: int,
+        stage: ModelStage,
+        *,
+        actor: str = "system",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> ModelVersion:
         tables = self._tx.tables()
         current = self._existing(tables, name, version)
-        moved = attrs.evolve(current, stage=stage)
+        change = ModelStageChange(
+            name=name,
+            version=version,
+            from_stage=current.stage,
+            to_stage=stage,
+            at=datetime.now(UTC) if at is None else at,
+            actor=actor,
+            reason=reason,
+        )
+        moved = attrs.evolve(current, stage=change.to_stage)
         self._tx.put(tables.model_versions[name], version, moved)
+        _append(self._tx, tables.stage_history, name, change)
         return _detached_version(moved)
+
+    async def stage_history(self, name: str) -> list[ModelStageChange]:
+        history = self._tx.tables().stage_history.get(name, [])
+        return sorted(history, key=lambda change: change.at)
 
     async def set_alias(
         self, name: str, alias: str, version: int | None, *, at: datetime, actor: str, reason: str
@@ -406,12 +452,7 @@ class MemoryModels(_Repository):
             self._tx.put(tables.aliases, key, version)
         elif key in tables.aliases:
             self._tx.delete(tables.aliases, key)
-        history = tables.alias_history.get(name)
-        if history is None:
-            history = []
-            self._tx.put(tables.alias_history, name, history)
-        history.append(change)
-        self._tx.on_undo(lambda: _drop_last(history))
+        _append(self._tx, tables.alias_history, name, change)
         return change
 
     async def alias(self, name: str, alias: str) -> int | None:
@@ -485,3 +526,168 @@ class MemoryRetentionRuns(_Repository):
 
 def _by_start(run: RetentionRun) -> tuple[datetime, str]:
     return (run.started_at, run.id)
+
+
+R = TypeVar("R")
+
+
+def _detached(record: R) -> R:
+    """A deep copy: records holding dicts (reports, configs, outputs) never share them with a caller."""
+    return copy.deepcopy(record)
+
+
+class MemoryReconciliations(_Repository):
+    """`ReconciliationStore`: runs are append-only; an adjustment id already stored is ignored."""
+
+    async def add_run(self, run: ReconciliationRun) -> None:
+        tables = self._tx.tables()
+        if run.id in tables.reconciliation_runs:
+            raise DuplicateKeyError("reconciliation run", run.id)
+        self._tx.put(tables.reconciliation_runs, run.id, _detached(run))
+
+    async def run(self, run_id: str) -> ReconciliationRun | None:
+        found = self._tx.tables().reconciliation_runs.get(run_id)
+        return None if found is None else _detached(found)
+
+    async def recent_runs(self, limit: int = 50) -> list[ReconciliationRun]:
+        runs = sorted(
+            self._tx.tables().reconciliation_runs.values(),
+            key=lambda run: (run.started_at, run.id),
+            reverse=True,
+        )
+        return [_detached(run) for run in runs[: max(limit, 0)]]
+
+    async def add_adjustment(self, adjustment: PositionAdjustment) -> bool:
+        tables = self._tx.tables()
+        if adjustment.run_id not in tables.reconciliation_runs:
+            raise NotFoundError("reconciliation run", adjustment.run_id)
+        if adjustment.id in tables.adjustments:
+            return False
+        self._tx.put(tables.adjustments, adjustment.id, adjustment)
+        return True
+
+    async def adjustment(self, adjustment_id: str) -> PositionAdjustment | None:
+        return self._tx.tables().adjustments.get(adjustment_id)
+
+    async def adjustments(self, run_id: str | None = None) -> list[PositionAdjustment]:
+        found = [
+            adjustment
+            for adjustment in self._tx.tables().adjustments.values()
+            if run_id is None or adjustment.run_id == run_id
+        ]
+        return sorted(found, key=lambda adjustment: (adjustment.created_at, adjustment.id))
+
+
+class MemoryExperiments(_Repository):
+    """`ExperimentStore`: unique by id and by name; outcomes unique by (experiment, prediction)."""
+
+    async def create(self, experiment: Experiment) -> None:
+        tables = self._tx.tables()
+        if experiment.id in tables.experiments:
+            raise DuplicateKeyError("experiment", experiment.id)
+        if experiment.name in tables.experiment_ids_by_name:
+            raise DuplicateKeyError("experiment name", experiment.name)
+        self._tx.put(tables.experiments, experiment.id, _detached(experiment))
+        self._tx.put(tables.experiment_ids_by_name, experiment.name, experiment.id)
+
+    async def get(self, experiment_id: str) -> Experiment | None:
+        found = self._tx.tables().experiments.get(experiment_id)
+        return None if found is None else _detached(found)
+
+    async def get_by_name(self, name: str) -> Experiment | None:
+        tables = self._tx.tables()
+        experiment_id = tables.experiment_ids_by_name.get(name)
+        return None if experiment_id is None else _detached(tables.experiments[experiment_id])
+
+    async def list(self, status: ExperimentStatus | None = None) -> builtins.list[Experiment]:
+        found = [
+            experiment
+            for experiment in self._tx.tables().experiments.values()
+            if status is None or experiment.status == status
+        ]
+        found.sort(key=lambda experiment: (experiment.created_at, experiment.id))
+        return [_detached(experiment) for experiment in found]
+
+    async def finish(
+        self, experiment_id: str, status: ExperimentStatus, conclusion: dict[str, Any] | None, at: datetime
+    ) -> Experiment:
+        tables = self._tx.tables()
+        current = tables.experiments.get(experiment_id)
+        if current is None:
+            raise NotFoundError("experiment", experiment_id)
+        finished = current.finished(status, conclusion, at)
+        self._tx.put(tables.experiments, experiment_id, finished)
+        return _detached(finished)
+
+    async def add_outcome(self, outcome: ExperimentOutcome) -> bool:
+        return await self.add_outcomes((outcome,)) == 1
+
+    async def add_outcomes(self, outcomes: Iterable[ExperimentOutcome]) -> int:
+        tables = self._tx.tables()
+        new: dict[tuple[str, str], ExperimentOutcome] = {}
+        for outcome in outcomes:
+            if outcome.experiment_id not in tables.experiments:
+                raise NotFoundError("experiment", outcome.experiment_id)
+            key = (outcome.experiment_id, outcome.prediction_id)
+            if key not in new and outcome.prediction_id not in tables.outcomes.get(outcome.experiment_id, {}):
+                new[key] = outcome
+        for (experiment_id, prediction_id), outcome in new.items():
+            by_prediction = tables.outcomes.get(experiment_id)
+            if by_prediction is None:
+                by_prediction = {}
+                self._tx.put(tables.outcomes, experiment_id, by_prediction)
+            self._tx.put(by_prediction, prediction_id, _detached(outcome))
+        return len(new)
+
+    async def outcomes(self, experiment_id: str) -> builtins.list[ExperimentOutcome]:
+        found = self._tx.tables().outcomes.get(experiment_id, {}).values()
+        return [_detached(outcome) for outcome in sorted(found, key=lambda outcome: outcome.observed_at)]
+
+
+class MemoryPredictions(_Repository):
+    """`PredictionStore`: unique by id; a repeated id is ignored."""
+
+    async def add_many(self, records: Iterable[PredictionRecord]) -> int:
+        tables = self._tx.tables()
+        new: dict[str, PredictionRecord] = {}
+        for record in records:
+            if record.id not in tables.predictions and record.id not in new:
+                new[record.id] = record
+        for prediction_id, record in new.items():
+            self._tx.put(tables.predictions, prediction_id, _detached(record))
+            if record.experiment_id is not None:
+                index = self._tx.child(tables.prediction_ids_by_experiment, record.experiment_id)
+                self._tx.put(index, prediction_id, None)
+            self._tx.put(
+                self._tx.child(tables.prediction_ids_by_model, record.model_name), prediction_id, None
+            )
+        return len(new)
+
+    async def get(self, prediction_id: str) -> PredictionRecord | None:
+        found = self._tx.tables().predictions.get(prediction_id)
+        return None if found is None else _detached(found)
+
+    async def for_experiment(
+        self, experiment_id: str, since: datetime | None = None
+    ) -> list[PredictionRecord]:
+        tables = self._tx.tables()
+        ids = tables.prediction_ids_by_experiment.get(experiment_id, {})
+        found = [tables.predictions[i] for i in ids if since is None or tables.predictions[i].at >= since]
+        return [_detached(record) for record in sorted(found, key=_by_prediction_time)]
+
+    async def for_model(
+        self, name: str, version: int | None = None, since: datetime | None = None, limit: int = 10_000
+    ) -> list[PredictionRecord]:
+        tables = self._tx.tables()
+        found = [
+            record
+            for record in (tables.predictions[i] for i in tables.prediction_ids_by_model.get(name, {}))
+            if (version is None or record.version == version) and (since is None or record.at >= since)
+        ]
+        found.sort(key=_by_prediction_time)
+        newest = found[len(found) - max(limit, 0) :] if limit > 0 else []
+        return [_detached(record) for record in newest]
+
+
+def _by_prediction_time(record: PredictionRecord) -> tuple[datetime, str]:
+    return (record.at, record.id)

@@ -16,10 +16,13 @@ from galfriday.adapters.memory.repositories import (
     MemoryBalances,
     MemoryCandles,
     MemoryExecutions,
+    MemoryExperiments,
     MemoryJournal,
     MemoryModels,
     MemoryOrders,
     MemoryPositions,
+    MemoryPredictions,
+    MemoryReconciliations,
     MemoryRetentionRuns,
     Tables,
     Transaction,
@@ -29,10 +32,13 @@ from galfriday.ports.stores import (
     BalanceStore,
     CandleStore,
     ExecutionStore,
+    ExperimentStore,
     JournalStore,
     ModelStore,
     OrderStore,
     PositionStore,
+    PredictionStore,
+    ReconciliationStore,
     RetentionRunStore,
     Store,
     UnitOfWork,
@@ -95,6 +101,9 @@ class MemoryUnitOfWork:
     models: ModelStore
     journal: JournalStore
     retention_runs: RetentionRunStore
+    reconciliations: ReconciliationStore
+    experiments: ExperimentStore
+    predictions: PredictionStore
 
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -108,6 +117,9 @@ class MemoryUnitOfWork:
         self.models = MemoryModels(self._tx)
         self.journal = MemoryJournal(self._tx)
         self.retention_runs = MemoryRetentionRuns(self._tx)
+        self.reconciliations = MemoryReconciliations(self._tx)
+        self.experiments = MemoryExperiments(self._tx)
+        self.predictions = MemoryPredictions(self._tx)
 
     async def __aenter__(self) -> Self:
         if self._entered:
