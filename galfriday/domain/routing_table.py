@@ -1,0 +1,54 @@
+"""A routing experiment precomputed for the prediction hot path: the same arms as `routing.route`, fewer steps.
+
+FNV-1a is a streaming hash, so the state after `f"{seed}:"` is computed once per experiment and each request
+hashes only its own key's bytes (then the ten-odd digits of the inner hash, as GrowthBook v2 does). The upper
+bucket bound of each arm is kept in a tuple, so picking the split arm is a short scan. For every key,
+`RoutingTable(experiment).arm_for(key)` is `routing.assign(experiment, key)` (tested on many keys).
+A plain slotted class rather than attrs: it is built once and read on every request.
+"""
+
+from __future__ import annotations
+
+from galfriday.domain.routing import BUCKETS, Arm, Experiment, RoutingMode
+
+_FNV_OFFSET = 0x811C9DC5
+_FNV_PRIME = 0x01000193
+_MASK = 0xFFFFFFFF
+
+
+def _fnv1a32_continue(state: int, data: bytes) -> int:
+    for byte in data:
+        state = ((state ^ byte) * _FNV_PRIME) & _MASK
+    return state
+
+
+class RoutingTable:
+    """`experiment` with its seed prefix hashed and its arm bounds laid out for per-request routing."""
+
+    __slots__ = ("_bounds", "_prefix_state", "arms", "control", "experiment", "shadow")
+
+    def __init__(self, experiment: Experiment) -> None:
+        self.experiment = experiment
+        self.arms: tuple[Arm, ...] = experiment.arms
+        self.control = experiment.control
+        self.shadow = experiment.mode is RoutingMode.SHADOW
+        self._prefix_state = _fnv1a32_continue(_FNV_OFFSET, f"{experiment.seed}:".encode())
+        self._bounds = tuple(experiment.bucket_range(arm.name).stop for arm in self.arms)
+
+    def bucket_index(self, routing_key: str) -> int:
+        """`routing.bucket_index(seed, routing_key)`, without re-hashing the seed."""
+        inner = _fnv1a32_continue(self._prefix_state, routing_key.encode())
+        return _fnv1a32_continue(_FNV_OFFSET, str(inner).encode()) % BUCKETS
+
+    def split_arm(self, index: int) -> Arm:
+        """The arm that owns bucket `index` in split mode."""
+        for arm, upper in zip(self.arms, self._bounds, strict=True):
+            if index < upper:
+                return arm
+        return self.arms[-1]  # unreachable: the last bound is BUCKETS
+
+    def arm_for(self, routing_key: str) -> Arm:
+        """The arm that serves `routing_key`: control in shadow mode, the bucket's arm in split mode."""
+        if self.shadow:
+            return self.control
+        return self.split_arm(self.bucket_index(routing_key))
