@@ -87,6 +87,16 @@ class KrakenConfig:
     api_secret: Secret | None = field(default=None, repr=False, metadata=_secret_meta())
     api_key_file: Path | None = None
     api_secret_file: Path | None = None
+    rate_tier: str = "starter"
+    """Kraken verification tier for the REST call counter: starter, intermediate or pro."""
+    stream: bool = True
+    """Connect the WebSocket v2 stream; false runs REST only (the account is polled)."""
+    poll_interval: float = 5.0
+    """Seconds between REST polls of the account while the stream is unhealthy."""
+    deadman_enabled: bool = True
+    """Keep CancelAllOrdersAfter armed while live orders exist."""
+    deadman_timeout: int = 60
+    """Seconds the dead-man's switch waits before canceling everything; re-armed well before."""
 
 
 @frozen
@@ -195,6 +205,17 @@ def _as_int(key: str, value: Any) -> int:
     raise ConfigurationError(key, value, "a whole number, such as 10")
 
 
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS:
+        return _BOOLEAN_WORDS[value.strip().lower()]
+    raise ConfigurationError(key, value, "true or false")
+
+
+_BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
 def _as_float(key: str, value: Any) -> float:
     if isinstance(value, bool):
         raise ConfigurationError(key, value, "a number")
@@ -250,6 +271,8 @@ def _converter_for(annotation: Any) -> Callable[[str, Any], Any]:
         return _as_path
     if "dict" in text:
         return _as_table
+    if text.startswith("bool"):
+        return _as_bool
     if text.startswith("int"):
         return _as_int
     if text.startswith("float"):
@@ -313,6 +336,12 @@ def _validate(config: Config) -> None:
             config.store.pool_max_size,
             f"at least store.pool_min_size ({config.store.pool_min_size})",
         )
+    if not 1 <= config.kraken.deadman_timeout < 86400:
+        raise ConfigurationError(
+            "kraken.deadman_timeout", config.kraken.deadman_timeout, "whole seconds from 1 to 86399"
+        )
+    if not config.kraken.poll_interval > 0:
+        raise ConfigurationError("kraken.poll_interval", config.kraken.poll_interval, "seconds above 0")
     for key, url, schemes in (
         ("kraken.rest_url", config.kraken.rest_url, ("http://", "https://")),
         ("kraken.ws_url", config.kraken.ws_url, ("ws://", "wss://")),
