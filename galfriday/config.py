@@ -133,8 +133,27 @@ class RetentionConfig:
     archive: str = "parquet"
     archive_dir: str = "archive"
     compression: str = "zstd"
+    every_seconds: float = 3600.0
+    """How often `galfriday run` applies the policies (GALFRIDAY_RETENTION_EVERY_SECONDS)."""
     policies: tuple[RetentionPolicy, ...] = DEFAULT_RETENTION
     settings: dict[str, Any] = field(factory=dict)
+
+
+@frozen
+class RuntimeConfig:
+    """`galfriday run`: the HTTP endpoint (`/health`, `/metrics`), shutdown and supervision settings.
+
+    Environment: GALFRIDAY_RUNTIME_HTTP_HOST, GALFRIDAY_RUNTIME_HTTP_PORT (0 picks a free port),
+    GALFRIDAY_RUNTIME_SHUTDOWN_TIMEOUT_SECONDS, GALFRIDAY_RUNTIME_INTAKE_QUEUE_SIZE,
+    GALFRIDAY_RUNTIME_RESTART_INITIAL_SECONDS, GALFRIDAY_RUNTIME_RESTART_MAX_SECONDS.
+    """
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 9464
+    shutdown_timeout_seconds: float = 30.0
+    intake_queue_size: int = 10_000
+    restart_initial_seconds: float = 0.5
+    restart_max_seconds: float = 60.0
 
 
 @frozen
@@ -153,6 +172,7 @@ class Config:
     models: ModelsConfig = ModelsConfig()
     notifier: NotifierConfig = NotifierConfig()
     retention: RetentionConfig = RetentionConfig()
+    runtime: RuntimeConfig = RuntimeConfig()
     logging: LoggingConfig = LoggingConfig()
 
     def with_overrides(self, **sections: Any) -> Config:
@@ -330,6 +350,25 @@ def _validate(config: Config) -> None:
     ):
         if value < 1:
             raise ConfigurationError(key, value, "a whole number of at least 1")
+    for key, seconds in (
+        ("retention.every_seconds", config.retention.every_seconds),
+        ("runtime.shutdown_timeout_seconds", config.runtime.shutdown_timeout_seconds),
+        ("runtime.restart_initial_seconds", config.runtime.restart_initial_seconds),
+    ):
+        if not seconds > 0:
+            raise ConfigurationError(key, seconds, "a number of seconds above 0")
+    if config.runtime.restart_max_seconds < config.runtime.restart_initial_seconds:
+        raise ConfigurationError(
+            "runtime.restart_max_seconds",
+            config.runtime.restart_max_seconds,
+            f"at least runtime.restart_initial_seconds ({config.runtime.restart_initial_seconds})",
+        )
+    if config.runtime.intake_queue_size < 1:
+        raise ConfigurationError("runtime.intake_queue_size", config.runtime.intake_queue_size, "at least 1")
+    if not 0 <= config.runtime.http_port <= 65535:
+        raise ConfigurationError(
+            "runtime.http_port", config.runtime.http_port, "a TCP port 0..65535 (0: any free)"
+        )
     if config.store.pool_max_size < config.store.pool_min_size:
         raise ConfigurationError(
             "store.pool_max_size",
