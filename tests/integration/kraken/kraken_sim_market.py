@@ -7,9 +7,13 @@ that tests never wait for it.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import threading
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from galfriday.adapters.kraken.exchange import KrakenExchange, ManagedStream
 from galfriday.adapters.kraken.rate_limit import RateTier
@@ -23,6 +27,7 @@ KEY = "contract-api-key"
 SECRET = base64.b64encode(b"contract-secret!" * 4).decode()
 BALANCES = {"USD": "100000", "BTC": "2"}
 START = datetime(2024, 6, 3, 12, tzinfo=UTC)
+T = TypeVar("T")
 UNTHROTTLED = RateTier("tests", 10_000, 10_000)
 """A call counter no test fills: the simulator under test runs without a rate limit."""
 
@@ -77,3 +82,39 @@ def rest_client(sim: KrakenSimulator) -> KrakenRestClient:
 
 def exchange(sim: KrakenSimulator, stream: ManagedStream | None = None) -> KrakenExchange:
     return KrakenExchange(rest_client(sim), stream)
+
+
+class SimulatorThread:
+    """A simulator serving from its own event loop in a background thread, for synchronous callers such as
+    click's CliRunner (whose commands run `asyncio.run` themselves)."""
+
+    def __init__(self, sim: KrakenSimulator) -> None:
+        self.sim = sim
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="kraken-simulator", daemon=True)
+
+    def __enter__(self) -> SimulatorThread:
+        self._thread.start()
+        self.run(self.sim.start())
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.run(self.sim.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run `coroutine` on the simulator's loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
+
+    def environment(self) -> dict[str, str | None]:
+        """The environment variables that point galfriday's configuration at this simulator (and no file)."""
+        return {
+            "GALFRIDAY_KRAKEN_REST_URL": self.sim.rest_url,
+            "GALFRIDAY_KRAKEN_WS_URL": self.sim.ws_url,
+            "GALFRIDAY_KRAKEN_WS_AUTH_URL": self.sim.ws_auth_url,
+            "GALFRIDAY_KRAKEN_API_KEY": KEY,
+            "GALFRIDAY_KRAKEN_API_SECRET": SECRET,
+            "GALFRIDAY_CONFIG": None,
+        }
