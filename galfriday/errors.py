@@ -182,6 +182,15 @@ class AuthenticationError(ExchangeError):
     """The exchange refused our credentials or their permissions; retrying will not help until they change."""
 
 
+class OrderGateClosedError(GalfridayError):
+    """New orders are held back (the stream is down or catching up); `reasons` maps each source to why."""
+
+    def __init__(self, reasons: dict[str, str]) -> None:
+        self.reasons = dict(reasons)
+        why = "; ".join(f"{source}: {reason}" for source, reason in sorted(self.reasons.items()))
+        super().__init__(f"new orders are held back until the gate reopens ({why})")
+
+
 class BusClosedError(GalfridayError):
     """Publishing to, or subscribing on, an event bus that has been closed."""
 
