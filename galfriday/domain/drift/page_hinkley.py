@@ -53,6 +53,8 @@ class PageHinkley:
             raise InvalidValueError("threshold", threshold, "a positive lambda (see calibrate_threshold)")
         if delta < 0:
             raise InvalidValueError("delta", delta, "zero or more")
+        if min_instances < 1:
+            raise InvalidValueError("min_instances", min_instances, "at least 1 observation before an alarm")
         self.threshold = threshold
         self.delta = delta
         self.min_instances = min_instances
