@@ -31,10 +31,12 @@ GALFRIDAY_TABLES = (
     "model_versions",
     "model_aliases",
     "model_alias_history",
+    "model_stage_history",
     "experiments",
     "experiment_outcomes",
     "reconciliation_events",
     "position_adjustments",
+    "predictions",
     "raw_journal",
     "retention_runs",
 )

@@ -11,6 +11,10 @@ from galfriday.adapters.sql.migrations import migrate, rollback, status
 
 pytestmark = pytest.mark.postgres
 
+ALL_MIGRATIONS = ["0001.initial", "0002.candle-partitions", "0003.audit-records"]
+AUDIT_TABLES = {"predictions", "model_stage_history"}
+EXPERIMENT_COLUMNS_OF_0003 = {"model_name", "control_version", "candidate_version"}
+
 PARTITION_FUNCTIONS = ("galfriday_ensure_candle_partitions", "galfriday_drop_candle_partitions")
 
 
@@ -42,7 +46,7 @@ def this_month_partition() -> str:
 
 
 def test_migrate_creates_every_table_of_the_schema(empty_dsn: str, galfriday_tables: tuple[str, ...]) -> None:
-    assert migrate("postgres", empty_dsn) == ["0001.initial", "0002.candle-partitions"]
+    assert migrate("postgres", empty_dsn) == ALL_MIGRATIONS
     assert set(galfriday_tables) <= tables(empty_dsn)
     assert all(state.applied for state in status("postgres", empty_dsn))
 
@@ -58,11 +62,11 @@ def test_migrations_go_down_to_nothing_and_up_again(
     empty_dsn: str, galfriday_tables: tuple[str, ...]
 ) -> None:
     migrate("postgres", empty_dsn)
-    assert rollback("postgres", empty_dsn, 0) == ["0002.candle-partitions", "0001.initial"]
+    assert rollback("postgres", empty_dsn, 0) == ALL_MIGRATIONS[::-1]
     assert tables(empty_dsn) == set()
     assert functions(empty_dsn) == set()
     assert not any(state.applied for state in status("postgres", empty_dsn))
-    assert migrate("postgres", empty_dsn) == ["0001.initial", "0002.candle-partitions"]
+    assert migrate("postgres", empty_dsn) == ALL_MIGRATIONS
     assert set(galfriday_tables) <= tables(empty_dsn)
     assert this_month_partition() in candle_partitions(empty_dsn)
 
@@ -112,3 +116,35 @@ def test_partitions_follow_utc_months_whatever_the_session_time_zone(migrated_ds
         ).fetchone()
     assert made == [("candles_p201912",)]
     assert bound == ("FOR VALUES FROM ('2019-12-01 00:00:00+00') TO ('2020-01-01 00:00:00+00')",)
+
+
+def columns(dsn: str, table: str) -> set[str]:
+    with psycopg.connect(dsn) as connection:
+        rows = connection.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s", (table,)
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+def test_rolling_back_the_audit_records_leaves_the_schema_of_0002(
+    empty_dsn: str, galfriday_tables: tuple[str, ...]
+) -> None:
+    migrate("postgres", empty_dsn)
+    assert rollback("postgres", empty_dsn, 2) == ["0003.audit-records"]
+    assert tables(empty_dsn) & AUDIT_TABLES == set()
+    assert set(galfriday_tables) - AUDIT_TABLES <= tables(empty_dsn)
+    assert columns(empty_dsn, "experiments") & EXPERIMENT_COLUMNS_OF_0003 == set()
+
+
+def test_the_audit_records_go_up_down_and_up_again_keeping_earlier_rows(empty_dsn: str) -> None:
+    migrate("postgres", empty_dsn)
+    with psycopg.connect(empty_dsn) as connection:
+        connection.execute(
+            "INSERT INTO reconciliation_events (id, type, status, started_at) VALUES ('r', 'manual', 'success', now())"
+        )
+    rollback("postgres", empty_dsn, 2)
+    assert migrate("postgres", empty_dsn) == ["0003.audit-records"]
+    with psycopg.connect(empty_dsn) as connection:
+        assert connection.execute("SELECT id FROM reconciliation_events").fetchall() == [("r",)]
+    assert tables(empty_dsn) >= AUDIT_TABLES
+    assert columns(empty_dsn, "experiments") >= EXPERIMENT_COLUMNS_OF_0003

@@ -18,6 +18,7 @@ AMOUNT_COLUMNS = {
     "positions": {"quantity", "average_cost", "realized_pnl"},
     "balances": {"total", "available"},
     "candles": {"open", "high", "low", "close", "volume"},
+    "position_adjustments": {"old_value", "new_value"},
 }
 INSTANT_COLUMNS = {
     "orders": {"created_at", "updated_at"},
@@ -29,6 +30,12 @@ INSTANT_COLUMNS = {
     "model_aliases": {"updated_at"},
     "model_alias_history": {"at"},
     "raw_journal": {"received_at"},
+    "model_stage_history": {"at"},
+    "experiments": {"created_at", "concluded_at"},
+    "experiment_outcomes": {"observed_at"},
+    "predictions": {"at"},
+    "reconciliation_events": {"started_at", "finished_at"},
+    "position_adjustments": {"created_at"},
 }
 
 
@@ -60,7 +67,7 @@ def db_file(tmp_path: Path) -> Path:
 
 
 def test_the_documented_schema_is_read_whole() -> None:
-    assert len(documented_tables()) == 14
+    assert len(documented_tables()) == 16
 
 
 def test_migrating_creates_every_documented_table_with_its_columns(db_file: Path) -> None:
@@ -85,7 +92,7 @@ def test_instants_are_integer_columns(db_file: Path) -> None:
 
 def test_rolling_back_to_zero_leaves_no_galfriday_table(db_file: Path) -> None:
     migrate("sqlite", str(db_file))
-    assert rollback("sqlite", str(db_file), 0) == ["0001.initial"]
+    assert rollback("sqlite", str(db_file), 0) == ["0003.audit-records", "0001.initial"]
     assert galfriday_tables(db_file) == {}
     assert not any(state.applied for state in status("sqlite", str(db_file)))
 
@@ -94,7 +101,7 @@ def test_migrating_again_after_a_full_rollback_recreates_the_schema(db_file: Pat
     migrate("sqlite", str(db_file))
     first = galfriday_tables(db_file)
     rollback("sqlite", str(db_file), 0)
-    assert migrate("sqlite", str(db_file)) == ["0001.initial"]
+    assert migrate("sqlite", str(db_file)) == ["0001.initial", "0003.audit-records"]
     assert galfriday_tables(db_file) == first
 
 
@@ -119,3 +126,40 @@ def test_the_open_orders_query_uses_the_partial_index(db_file: Path) -> None:
             f"EXPLAIN QUERY PLAN SELECT * FROM orders WHERE {OPEN_ORDER_FILTER} ORDER BY created_at, client_order_id"
         ).fetchall()
     assert any("orders_open" in row[-1] for row in plan), plan
+
+
+AUDIT_TABLES = {"predictions", "model_stage_history"}
+EXPERIMENT_COLUMNS_OF_0003 = {"model_name", "control_version", "candidate_version"}
+
+
+def test_rolling_back_the_audit_records_restores_the_initial_schema(db_file: Path) -> None:
+    migrate("sqlite", str(db_file))
+    assert rollback("sqlite", str(db_file), 1) == ["0003.audit-records"]
+    initial = {name: set(columns) for name, columns in galfriday_tables(db_file).items()}
+    documented = documented_tables()
+    expected = {name: columns for name, columns in documented.items() if name not in AUDIT_TABLES}
+    expected["experiments"] = documented["experiments"] - EXPERIMENT_COLUMNS_OF_0003
+    assert initial == expected
+
+
+def test_the_audit_records_go_up_down_and_up_again_keeping_earlier_rows(db_file: Path) -> None:
+    migrate("sqlite", str(db_file))
+    with sqlite3.connect(db_file) as db:
+        db.execute(
+            "INSERT INTO reconciliation_events (id, type, status, started_at) VALUES ('r', 'manual', 'success', 0)"
+        )
+    rollback("sqlite", str(db_file), 1)
+    assert migrate("sqlite", str(db_file)) == ["0003.audit-records"]
+    with sqlite3.connect(db_file) as db:
+        assert db.execute("SELECT id FROM reconciliation_events").fetchall() == [("r",)]
+    assert {name: set(columns) for name, columns in galfriday_tables(db_file).items()} == documented_tables()
+
+
+def test_predictions_of_a_model_version_are_read_through_an_index(db_file: Path) -> None:
+    migrate("sqlite", str(db_file))
+    with sqlite3.connect(db_file) as db:
+        plan = db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM predictions WHERE model_name = 'a' AND version = 1 AND at >= 0 "
+            "ORDER BY at, id"
+        ).fetchall()
+    assert any("predictions_model_version_at" in row[-1] for row in plan), plan
