@@ -1,0 +1,260 @@
+"""Stream recovery: whatever the stream misses is backfilled through the account, applied exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from recovery_world import QUANTITY, LossyStream, World, eventually, make_world
+
+from galfriday.domain.events import StreamRecoveryNeeded
+from galfriday.domain.executions import OrderSide
+from galfriday.domain.order_status import OrderStatus
+from galfriday.errors import InvalidValueError, OrderGateClosedError
+from galfriday.ports.exchange import ExchangeStream
+from galfriday.services.order_gate import OrderGate
+from galfriday.services.stream_recovery import GATE_SOURCE, StreamRecovery
+
+ABOVE_THE_MARKET = Decimal("51000.0")
+SLOW_POLL = 60.0
+"""A poll interval no test waits for: only the reconnect (or gap) backfill can recover anything."""
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    built = await make_world()
+    yield built
+    await built.exchange.close()
+
+
+def recovery_for(
+    world: World, *, poll: float = SLOW_POLL, stream: ExchangeStream | None = None
+) -> StreamRecovery:
+    return StreamRecovery(
+        world.exchange,
+        stream or world.exchange,
+        world.tracker,
+        world.store,
+        world.clock,
+        poll_interval=poll,
+        retry_delay=0.01,
+    )
+
+
+@pytest.fixture
+async def recovery(world: World) -> AsyncIterator[StreamRecovery]:
+    service = recovery_for(world)
+    await service.start()
+    yield service
+    await service.close()
+
+
+async def acknowledged(world: World, client_order_id: str) -> bool:
+    order = await world.stored_order(client_order_id)
+    return order is not None and order.exchange_order_id is not None
+
+
+async def test_fills_while_the_stream_is_down_are_recovered_exactly_once_after_reconnect(
+    world: World, recovery: StreamRecovery
+) -> None:
+    order = await world.submit()
+    await eventually(lambda: acknowledged(world, order.client_order_id), "the stream acknowledging the order")
+    world.exchange.disconnect()
+    await world.fill_against(order, QUANTITY / 2)
+    await world.fill_against(order, QUANTITY / 2)
+    assert await world.stored_executions() == []
+
+    world.exchange.reconnect()
+
+    await eventually(lambda: _filled(world, order.client_order_id), "the order filled by the backfill")
+    truth = await world.exchange.trades_since(order.created_at)
+    stored = await world.stored_executions()
+    assert sorted(e.exec_id for e in stored) == sorted(e.exec_id for e in truth)
+    assert len(truth) == 2
+
+
+async def test_a_second_backfill_of_the_same_fills_changes_nothing(
+    world: World, recovery: StreamRecovery
+) -> None:
+    order = await world.submit()
+    await eventually(lambda: acknowledged(world, order.client_order_id), "the stream acknowledging the order")
+    world.exchange.disconnect()
+    await world.fill_against(order)
+    world.exchange.reconnect()
+    await eventually(lambda: _filled(world, order.client_order_id), "the order filled by the backfill")
+    position_before = await _position(world)
+
+    again = await recovery.backfill("manual")
+
+    assert again.executions_new == 0
+    assert again.executions_seen >= 1
+    assert await _position(world) == position_before == QUANTITY
+    assert len(await world.stored_executions()) == 1
+
+
+async def test_fills_the_stream_reported_and_the_backfill_found_again_count_once(
+    world: World, recovery: StreamRecovery
+) -> None:
+    order = await world.submit()
+    await world.fill_against(order)
+    await eventually(lambda: _filled(world, order.client_order_id), "the stream reporting the fill")
+
+    report = await recovery.backfill("manual", since=order.created_at - timedelta(minutes=5))
+
+    assert (report.executions_seen, report.executions_new) == (1, 0)
+    assert await _position(world) == QUANTITY
+
+
+async def test_while_the_stream_is_down_the_account_is_polled_and_fills_recovered(world: World) -> None:
+    recovery = recovery_for(world, poll=0.02)
+    await recovery.start()
+    try:
+        order = await world.submit()
+        await eventually(lambda: acknowledged(world, order.client_order_id), "the stream acknowledging it")
+        world.exchange.disconnect()
+        await eventually(lambda: recovery.polling, "polling to start")
+
+        await world.fill_against(order)
+
+        await eventually(lambda: _filled(world, order.client_order_id), "a poll recovering the fill")
+        assert world.exchange.health().healthy is False
+        assert len(await world.stored_executions()) == 1
+    finally:
+        await recovery.close()
+
+
+async def test_polling_stops_when_the_stream_is_healthy_again(world: World) -> None:
+    recovery = recovery_for(world, poll=0.02)
+    await recovery.start()
+    try:
+        world.exchange.disconnect()
+        await eventually(lambda: recovery.polling, "polling to start")
+
+        world.exchange.reconnect()
+
+        await eventually(lambda: not recovery.polling, "polling to stop")
+    finally:
+        await recovery.close()
+
+
+async def test_the_gate_holds_orders_back_while_the_stream_is_down(
+    world: World, recovery: StreamRecovery
+) -> None:
+    assert recovery.gate.is_open
+
+    world.exchange.disconnect()
+
+    await eventually(lambda: not recovery.gate.is_open, "the gate closing")
+    assert GATE_SOURCE in recovery.gate.reasons()
+    with pytest.raises(OrderGateClosedError, match="stream"):
+        recovery.gate.require_open()
+
+
+async def test_the_gate_reopens_only_after_the_reconnect_backfill(
+    world: World, recovery: StreamRecovery
+) -> None:
+    world.exchange.disconnect()
+    await eventually(lambda: not recovery.gate.is_open, "the gate closing")
+    backfills = len(recovery.reports)
+
+    world.exchange.reconnect()
+
+    await eventually(lambda: recovery.gate.is_open, "the gate reopening")
+    assert [r.reason for r in recovery.reports[backfills:]] == ["reconnect"]
+
+
+async def test_a_gap_announced_by_the_stream_is_backfilled(world: World) -> None:
+    recovery = recovery_for(world, stream=LossyStream(world.exchange, drop=1))
+    await recovery.start()
+    try:
+        order = await world.submit()
+        await world.fill_against(order)
+
+        await eventually(lambda: _filled(world, order.client_order_id), "the gap backfill finding the fill")
+        assert recovery.reports[-1].reason == "gap"
+        assert recovery.reports[-1].executions_new == 1
+    finally:
+        await recovery.close()
+
+
+async def test_an_order_placed_without_an_answer_is_found_by_its_client_order_id(
+    world: World, recovery: StreamRecovery
+) -> None:
+    order = world.new_order()
+    await world.tracker.record_placed(order)
+    world.exchange.disconnect()
+    placed = await world.exchange.place_order(order)  # the answer is lost: we never learn the exchange id
+    await world.fill_against(placed)
+
+    world.exchange.reconnect()
+
+    await eventually(lambda: _filled(world, order.client_order_id), "the backfill finding the order")
+    stored = await world.stored_order(order.client_order_id)
+    assert stored is not None
+    assert stored.exchange_order_id == placed.exchange_order_id
+
+
+async def test_fills_before_the_service_started_are_recovered_at_start(world: World) -> None:
+    order = await world.submit(OrderSide.SELL, price=ABOVE_THE_MARKET)
+    await world.fill_against(order)  # nobody is consuming the stream yet
+    recovery = recovery_for(world)
+
+    await recovery.start()
+    try:
+        assert await _filled(world, order.client_order_id)
+        assert recovery.reports[0].reason == "start"
+    finally:
+        await recovery.close()
+
+
+async def test_an_external_gate_hold_survives_the_stream_becoming_healthy(world: World) -> None:
+    gate = OrderGate()
+    gate.close("reconciliation", "drift too large")
+    recovery = StreamRecovery(
+        world.exchange,
+        world.exchange,
+        world.tracker,
+        world.store,
+        world.clock,
+        gate=gate,
+        poll_interval=SLOW_POLL,
+    )
+    await recovery.start()
+    try:
+        assert gate.reasons() == {"reconciliation": "drift too large"}
+    finally:
+        await recovery.close()
+
+
+def test_a_poll_interval_of_zero_is_refused(world: World) -> None:
+    with pytest.raises(InvalidValueError, match="poll_interval"):
+        recovery_for(world, poll=0)
+
+
+async def test_a_recovery_event_without_a_since_backfills_from_the_last_persisted_fill(
+    world: World, recovery: StreamRecovery
+) -> None:
+    order = await world.submit()
+    await world.fill_against(order)
+    await eventually(lambda: _filled(world, order.client_order_id), "the stream reporting the fill")
+    now = world.clock.now()
+
+    await recovery.handle(
+        StreamRecoveryNeeded(exchange="memory", reason="reconnect", since=None, occurred_at=now)
+    )
+
+    [stored] = await world.stored_executions()
+    assert recovery.reports[-1].since <= stored.timestamp - timedelta(seconds=60)
+
+
+async def _filled(world: World, client_order_id: str) -> bool:
+    order = await world.stored_order(client_order_id)
+    return order is not None and order.status is OrderStatus.FILLED and order.filled_quantity == QUANTITY
+
+
+async def _position(world: World) -> Decimal | None:
+    async with world.store.unit_of_work() as uow:
+        position = await uow.positions.get("BTC/USD")
+    return None if position is None else abs(position.quantity)
