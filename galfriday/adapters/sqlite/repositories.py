@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -33,7 +33,7 @@ from galfriday.domain.balances import Balance
 from galfriday.domain.executions import Execution
 from galfriday.domain.journal import JournalEntry
 from galfriday.domain.market_data import Candle
-from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
+from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelStageChange, ModelVersion
 from galfriday.domain.order_status import TERMINAL
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
@@ -564,6 +564,21 @@ def _alias_change(row: Row) -> ModelAliasChange:
     )
 
 
+STAGE_CHANGE_COLUMNS = ("name", "version", "from_stage", "to_stage", "at", "actor", "reason")
+
+
+def _stage_change(row: Row) -> ModelStageChange:
+    return ModelStageChange(
+        name=row[0],
+        version=row[1],
+        from_stage=row[2],
+        to_stage=row[3],
+        at=micros_to_instant(row[4]),
+        actor=row[5],
+        reason=row[6],
+    )
+
+
 def _metadata_json(metadata: dict[str, Any] | None) -> str:
     try:
         return to_json(metadata or {})
@@ -636,19 +651,59 @@ class SqliteModels(_Repository):
             rows = await db.execute_fetchall(f"{_SELECT_VERSIONS} ORDER BY version", (name,))
         return [_version(row) for row in rows]
 
-    async def set_stage(self, name: str, version: int, stage: ModelStage) -> ModelVersion:
-        stage = ModelStage(stage)
+    async def set_stage(
+        self,
+        name: str,
+        version: int,
+        stage: ModelStage,
+        *,
+        actor: str = "system",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> ModelVersion:
         with self._call("models.set_stage") as db:
-            changed = await _rowcount(
-                db,
-                "UPDATE model_versions SET stage = ? WHERE name = ? AND version = ?",
-                (stage.value, name, version),
+            current = await _one(
+                db, "SELECT stage FROM model_versions WHERE name = ? AND version = ?", (name, version)
             )
-            if changed == 0:
+            if current is None:
                 raise NotFoundError("model version", (name, version))
+            change = ModelStageChange(
+                name=name,
+                version=version,
+                from_stage=current[0],
+                to_stage=stage,
+                at=datetime.now(UTC) if at is None else at,
+                actor=actor,
+                reason=reason,
+            )
+            await db.execute_fetchall(
+                "UPDATE model_versions SET stage = ? WHERE name = ? AND version = ?",
+                (change.to_stage.value, name, version),
+            )
+            await db.execute_fetchall(
+                _insert("model_stage_history", STAGE_CHANGE_COLUMNS),
+                (
+                    name,
+                    version,
+                    change.from_stage.value,
+                    change.to_stage.value,
+                    instant_to_micros("at", change.at),
+                    actor,
+                    reason,
+                ),
+            )
             row = await _one(db, f"{_SELECT_VERSIONS} AND version = ?", (name, version))
         assert row is not None
         return _version(row)
+
+    async def stage_history(self, name: str) -> list[ModelStageChange]:
+        """Oldest first; moves at one instant in the order they were recorded."""
+        with self._call("models.stage_history") as db:
+            rows = await db.execute_fetchall(
+                f"SELECT {_columns(STAGE_CHANGE_COLUMNS)} FROM model_stage_history WHERE name = ? ORDER BY at, id",
+                (name,),
+            )
+        return [_stage_change(row) for row in rows]
 
     async def set_alias(
         self, name: str, alias: str, version: int | None, *, at: datetime, actor: str, reason: str

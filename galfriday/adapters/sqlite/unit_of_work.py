@@ -16,6 +16,11 @@ from typing import TYPE_CHECKING, Self
 import aiosqlite
 
 from galfriday.adapters.sql.monitoring import QueryMonitor
+from galfriday.adapters.sqlite.audit_repositories import (
+    SqliteExperiments,
+    SqlitePredictions,
+    SqliteReconciliations,
+)
 from galfriday.adapters.sqlite.repositories import (
     SqliteBalances,
     SqliteCandles,
@@ -31,10 +36,13 @@ from galfriday.ports.stores import (
     BalanceStore,
     CandleStore,
     ExecutionStore,
+    ExperimentStore,
     JournalStore,
     ModelStore,
     OrderStore,
     PositionStore,
+    PredictionStore,
+    ReconciliationStore,
     RetentionRunStore,
     UnitOfWork,
 )
@@ -92,6 +100,9 @@ class SqliteUnitOfWork:
     models: ModelStore
     journal: JournalStore
     retention_runs: RetentionRunStore
+    reconciliations: ReconciliationStore
+    experiments: ExperimentStore
+    predictions: PredictionStore
 
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
@@ -105,6 +116,9 @@ class SqliteUnitOfWork:
         self.models = SqliteModels(self._session)
         self.journal = SqliteJournal(self._session)
         self.retention_runs = SqliteRetentionRuns(self._session)
+        self.reconciliations = SqliteReconciliations(self._session)
+        self.experiments = SqliteExperiments(self._session)
+        self.predictions = SqlitePredictions(self._session)
 
     async def __aenter__(self) -> Self:
         if self._entered:
