@@ -1,0 +1,172 @@
+"""Order intake: exchange stream events into a bounded queue, applied one at a time (by `OrderTracker`).
+
+An event counts as accepted once it is in the queue; every accepted event is applied before `run()` returns
+after `stop()`, and one whose handling failed is retried first when the supervisor restarts the intake (the
+tracker is idempotent, so a retry never double-counts). The bounded queue is backpressure: while it is full
+the reader stops taking events from the stream, and `galfriday_intake_queue_depth` shows the lag.
+
+The reader task outlives a crash of the worker (a store outage must not drop the stream subscription); a
+reader that fails lets the worker apply what was queued, then `run()` raises its error so the supervisor
+restarts the intake with a new iteration of the stream.
+
+Events the stream still holds at shutdown were never accepted; the next start's recovery backfills them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+from galfriday.domain.events import ExchangeEvent, StreamRecoveryNeeded
+from galfriday.errors import ExchangeError, InvalidValueError
+from galfriday.ports.exchange import ExchangeStream
+from galfriday.runtime.metrics import RuntimeMetrics
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[ExchangeEvent], Awaitable[object]]
+"""Applies one event; `OrderTracker.handle` in `galfriday run`."""
+
+EventObserver = Callable[[ExchangeEvent], Awaitable[None]]
+"""Sees each event after it was applied, for example to start a recovery after a reconnect."""
+
+
+class _EndOfReading:
+    """Queued when the reader ends, to wake a worker waiting on an empty queue."""
+
+
+_END = _EndOfReading()
+
+
+class OrderIntake:
+    """The `order-intake` component: one reader from the stream, one worker applying events in order."""
+
+    name = "order-intake"
+
+    def __init__(
+        self,
+        stream: ExchangeStream,
+        handle: EventHandler,
+        *,
+        metrics: RuntimeMetrics,
+        queue_size: int = 10_000,
+        observers: Sequence[EventObserver] = (),
+    ) -> None:
+        if queue_size < 1:
+            raise InvalidValueError("queue_size", queue_size, "at least 1")
+        self._stream = stream
+        self._handle = handle
+        self._metrics = metrics
+        self._observers = list(observers)
+        self._queue: asyncio.Queue[ExchangeEvent | _EndOfReading] = asyncio.Queue(queue_size)
+        self._queued = 0
+        self._events: AsyncIterator[ExchangeEvent] | None = None
+        self._retry: ExchangeEvent | None = None
+        self._in_hand: ExchangeEvent | None = None
+        """Taken from the stream, not yet in the queue (the queue was full)."""
+        self._reader: asyncio.Task[None] | None = None
+        self._reader_finished = False
+        self._waiting_on_stream = False
+        self._worker_active = False
+        self._stopping = False
+        self.accepted = 0
+        self.applied = 0
+        metrics.track_queue_depth(lambda: self._queued)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def observe(self, observer: EventObserver) -> None:
+        """Add an observer (services wired in after construction)."""
+        self._observers.append(observer)
+
+    @property
+    def backlog(self) -> int:
+        """Accepted events not yet applied."""
+        return self._queued + (self._retry is not None)
+
+    async def run(self) -> None:
+        if self._reader is None or self._reader.done():
+            self._reader_finished = False
+            self._reader = asyncio.create_task(self._read(), name="galfriday:order-intake:reader")
+        reader = self._reader
+        self._worker_active = True
+        try:
+            await self._work()
+        finally:
+            self._worker_active = False
+        if reader.done() and not reader.cancelled():
+            error = reader.exception()
+            if error is not None:
+                raise error
+
+    async def stop(self) -> None:
+        """Stop taking events from the stream; the worker applies what was accepted, then `run()` returns."""
+        self._stopping = True
+        reader = self._reader
+        if reader is None or reader.done():
+            return
+        if self._waiting_on_stream or not self._worker_active:
+            reader.cancel()  # waiting on the stream: nothing in hand; no worker: nobody would empty the queue
+
+    async def _read(self) -> None:
+        try:
+            if self._in_hand is not None:
+                await self._accept(self._in_hand)
+            if self._events is None:
+                self._events = aiter(self._stream.events())
+            while not self._stopping:
+                self._waiting_on_stream = True
+                try:
+                    event = await anext(self._events)
+                except StopAsyncIteration:
+                    self._events = None
+                    if self.stopping:
+                        break
+                    raise ExchangeError("the exchange stream ended while the runtime was running") from None
+                except Exception:
+                    self._events = None  # a failed iterator is not resumed; the restart opens a new one
+                    raise
+                finally:
+                    self._waiting_on_stream = False
+                await self._accept(event)
+        finally:
+            self._reader_finished = True
+            with contextlib.suppress(asyncio.QueueFull):  # a full queue wakes the worker anyway
+                self._queue.put_nowait(_END)
+
+    async def _accept(self, event: ExchangeEvent) -> None:
+        self._in_hand = event
+        await self._queue.put(event)
+        self._in_hand = None
+        self._queued += 1
+        self.accepted += 1
+
+    async def _work(self) -> None:
+        while True:
+            if self._retry is None:
+                if self._reader_finished and self._queue.empty():
+                    return
+                item = await self._queue.get()
+                if isinstance(item, _EndOfReading):
+                    continue
+                self._queued -= 1
+                self._retry = item
+            event = self._retry
+            await self._handle(event)
+            self._retry = None
+            self.applied += 1
+            self._count(event)
+            for observer in self._observers:
+                await observer(event)
+
+    def _count(self, event: ExchangeEvent) -> None:
+        self._metrics.messages_processed.labels(event.topic).inc()
+        if isinstance(event, StreamRecoveryNeeded):
+            if event.reason == "reconnect":
+                self._metrics.reconnects.inc()
+            elif event.reason == "gap":
+                self._metrics.gaps_detected.inc()
