@@ -19,6 +19,7 @@ from galfriday.domain.events import ExchangeEvent, ExecutionReported, StreamReco
 from galfriday.domain.executions import Execution, OrderSide
 from galfriday.domain.instruments import TradingPair
 from galfriday.domain.orders import Order, OrderType
+from galfriday.ports.clock import Clock
 from galfriday.ports.exchange import StreamHealth
 from galfriday.services.order_tracking import OrderTracker
 
@@ -31,7 +32,7 @@ _ids = itertools.count(1)
 
 @define
 class World:
-    clock: SystemClock
+    clock: Clock
     exchange: FakeExchange
     store: MemoryStore
     bus: MemoryEventBus
@@ -69,8 +70,8 @@ class World:
             return await uow.executions.since(EPOCH)
 
 
-async def make_world() -> World:
-    clock = SystemClock()
+async def make_world(clock: Clock | None = None) -> World:
+    clock = clock or SystemClock()
     exchange = FakeExchange(
         clock=clock, pairs=PAIRS, balances={"USD": Decimal("100000"), "BTC": Decimal("1")}
     )
