@@ -3,7 +3,11 @@ the account what happened and apply that too, so that nothing is lost and nothin
 
 `StreamRecovery` is the consumer of an exchange stream. Every stream event goes through `OrderTracker`
 (whose execution store is the idempotency key, so an execution seen on the stream and again by REST counts
-once). A backfill runs at start, on every `StreamRecoveryNeeded` (a reconnect or a sequence gap) and when
+once), one at a time with the backfills: two units of work applying fills to the same order concurrently
+could lose one. When another component reads the stream (the runtime's order intake), start with
+`consume=False` and give that component `apply` as its handler and `observe` as its observer.
+
+A backfill runs at start, on every `StreamRecoveryNeeded` (a reconnect or a sequence gap) and when
 the stream turns healthy after being down; while the stream is unhealthy the account is polled every
 `poll_interval` seconds instead. The order gate stays closed (source `stream`) from the moment the stream is
 in doubt until it is healthy again and a backfill has finished after that.
@@ -113,15 +117,19 @@ class StreamRecovery:
 
     # --- lifecycle -----------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Subscribe to the stream, backfill once (what happened while we were away), then keep up."""
-        events = self._stream.events()
+    async def start(self, *, consume: bool = True) -> None:
+        """Subscribe to the stream, backfill once (what happened while we were away), then keep up.
+
+        With `consume=False` the caller feeds stream events to `apply` and `observe` itself.
+        """
+        events = self._stream.events() if consume else None
         self._healthy = self._stream.health().healthy
         if not self._healthy:
             self._mark_in_doubt(self._clock.now())
         self.gate.close(GATE_SOURCE, "starting: backfilling through the account")
         await self._backfill_until_done("start", None)
-        self._consumer = asyncio.get_running_loop().create_task(self._consume(events))
+        if events is not None:
+            self._consumer = asyncio.get_running_loop().create_task(self._consume(events))
         self._update_gate(self._stream.health().reason)
 
     async def close(self) -> None:
@@ -155,8 +163,16 @@ class StreamRecovery:
 
     async def handle(self, event: ExchangeEvent) -> None:
         """Apply one stream event, then act on what it says about the stream itself."""
+        await self.apply(event)
+        await self.observe(event)
+
+    async def apply(self, event: ExchangeEvent) -> object:
+        """Apply one stream event through the tracker, never while a backfill is applying its own."""
         async with self._lock:
-            await self._tracker.handle(event)
+            return await self._tracker.handle(event)
+
+    async def observe(self, event: ExchangeEvent) -> None:
+        """Act on what an applied event says about the stream: backfill, poll, close or open the gate."""
         if isinstance(event, StreamRecoveryNeeded):
             self._mark_in_doubt(event.occurred_at if event.since is None else event.since)
             self._healthy = self._stream.health().healthy

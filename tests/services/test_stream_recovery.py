@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -258,3 +259,23 @@ async def _position(world: World) -> Decimal | None:
     async with world.store.unit_of_work() as uow:
         position = await uow.positions.get("BTC/USD")
     return None if position is None else abs(position.quantity)
+
+
+async def test_fed_by_another_reader_of_the_stream_it_recovers_the_same(world: World) -> None:
+    recovery = recovery_for(world)
+    events = world.exchange.events()
+    await recovery.start(consume=False)
+    order = await world.submit()
+    world.exchange.disconnect()
+    await world.fill_against(order)
+    world.exchange.reconnect()
+
+    async with asyncio.timeout(3):
+        while not await _filled(world, order.client_order_id):
+            event = await anext(events)
+            await recovery.apply(event)
+            await recovery.observe(event)
+
+    assert recovery.reports[-1].reason == "reconnect"
+    assert len(await world.stored_executions()) == 1
+    await recovery.close()
