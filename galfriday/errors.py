@@ -191,6 +191,15 @@ class OrderGateClosedError(GalfridayError):
         super().__init__(f"new orders are held back until the gate reopens ({why})")
 
 
+class TradingHaltedError(GalfridayError):
+    """New orders are halted; `reasons` maps each reason's key (`reconciliation`, `stream`) to its detail."""
+
+    def __init__(self, reasons: dict[str, str]) -> None:
+        self.reasons = dict(reasons)
+        listed = "; ".join(f"{key}: {detail}" for key, detail in sorted(self.reasons.items()))
+        super().__init__(f"trading is halted ({listed}); resolve these, then retry the order")
+
+
 class BusClosedError(GalfridayError):
     """Publishing to, or subscribing on, an event bus that has been closed."""
 
