@@ -119,9 +119,13 @@ class ExperimentService:
             raise NotFoundError("experiment", reference)
         return found
 
-    async def running(self) -> list[Experiment]:
+    async def list_experiments(self, status: ExperimentStatus | None = None) -> list[Experiment]:
+        """Experiments (with `status`, if given), oldest first."""
         async with self._store.unit_of_work() as uow:
-            return await uow.experiments.list(ExperimentStatus.RUNNING)
+            return await uow.experiments.list(status)
+
+    async def running(self) -> list[Experiment]:
+        return await self.list_experiments(ExperimentStatus.RUNNING)
 
     # --- outcomes --------------------------------------------------------------------------------------------
 
