@@ -19,6 +19,7 @@ from galfriday.cli_context import CliContext
 from galfriday.config import ENVIRONMENT_VARIABLES, Secret
 from galfriday.db_commands import db
 from galfriday.errors import GalfridayError
+from galfriday.experiments_commands import experiments
 from galfriday.plugins import build_plugin_manager, collect_adapters
 from galfriday.simulator_cli import simulator
 
@@ -96,6 +97,7 @@ def demo(obj: CliContext) -> None:
 
 cli.add_command(db)
 cli.add_command(simulator)
+cli.add_command(experiments)
 
 
 def build_cli() -> click.Group:
