@@ -1,0 +1,1 @@
+"""onnxruntime adapter: runs ONNX artifacts (preprocessing inside the graph) as a `ModelRuntime`."""
