@@ -23,7 +23,7 @@ from galfriday.domain.balances import Balance
 from galfriday.domain.executions import Execution
 from galfriday.domain.journal import JournalEntry
 from galfriday.domain.market_data import Candle
-from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelVersion
+from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelStageChange, ModelVersion
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
 from galfriday.domain.retention import CandleDay, RetentionRun
@@ -691,8 +691,19 @@ _GET_MODEL = f"SELECT {_MODEL_COLUMNS} FROM model_versions WHERE name = $1 AND v
 
 _MODEL_VERSIONS = f"SELECT {_MODEL_COLUMNS} FROM model_versions WHERE name = $1 ORDER BY version"
 
+_STAGE_FOR_MOVE = "SELECT stage FROM model_versions WHERE name = $1 AND version = $2 FOR UPDATE"
+
 _SET_STAGE = f"""
-UPDATE model_versions SET stage = $3 WHERE name = $1 AND version = $2 RETURNING {_MODEL_COLUMNS}
+WITH history AS (
+    INSERT INTO model_stage_history (name, version, from_stage, to_stage, at, actor, reason)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+)
+UPDATE model_versions SET stage = $4 WHERE name = $1 AND version = $2 RETURNING {_MODEL_COLUMNS}
+"""
+
+_STAGE_HISTORY = """
+SELECT name, version, from_stage, to_stage, at, actor, reason FROM model_stage_history
+WHERE name = $1 ORDER BY at, id
 """
 
 _ALIAS_BEFORE_MOVE = """
@@ -808,13 +819,58 @@ class PostgresModels(_Repository):
         ]
 
     @timed("models.set_stage")
-    async def set_stage(self, name: str, version: int, stage: ModelStage) -> ModelVersion:
-        row = await self._session.fetchrow(
-            "models.set_stage", _SET_STAGE, name, version, ModelStage(stage).value
-        )
-        if row is None:
+    async def set_stage(
+        self,
+        name: str,
+        version: int,
+        stage: ModelStage,
+        *,
+        actor: str = "system",
+        reason: str = "",
+        at: datetime | None = None,
+    ) -> ModelVersion:
+        """Lock the version's row first, so the recorded `from_stage` is the one this move replaces."""
+        session = self._session
+        current = await session.fetchval("models.set_stage", _STAGE_FOR_MOVE, name, version)
+        if current is None:
             raise NotFoundError("model version", (name, version))
+        change = ModelStageChange(
+            name=name,
+            version=version,
+            from_stage=current,
+            to_stage=stage,
+            at=datetime.now(UTC) if at is None else at,
+            actor=actor,
+            reason=reason,
+        )
+        row = await session.fetchrow(
+            "models.set_stage",
+            _SET_STAGE,
+            name,
+            version,
+            change.from_stage.value,
+            change.to_stage.value,
+            change.at,
+            actor,
+            reason,
+        )
         return _model_version(row)
+
+    @timed("models.stage_history")
+    async def stage_history(self, name: str) -> list[ModelStageChange]:
+        rows = await self._session.fetch("models.stage_history", _STAGE_HISTORY, name)
+        return [
+            ModelStageChange(
+                name=row["name"],
+                version=row["version"],
+                from_stage=row["from_stage"],
+                to_stage=row["to_stage"],
+                at=row["at"],
+                actor=row["actor"],
+                reason=row["reason"],
+            )
+            for row in rows
+        ]
 
     @timed("models.set_alias")
     async def set_alias(

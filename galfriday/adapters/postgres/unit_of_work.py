@@ -15,6 +15,11 @@ from collections.abc import AsyncIterable, Iterable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from galfriday.adapters.postgres.audit_repositories import (
+    PostgresExperiments,
+    PostgresPredictions,
+    PostgresReconciliations,
+)
 from galfriday.adapters.postgres.codecs import bind
 from galfriday.adapters.postgres.repositories import (
     PostgresBalances,
@@ -32,10 +37,13 @@ from galfriday.ports.stores import (
     BalanceStore,
     CandleStore,
     ExecutionStore,
+    ExperimentStore,
     JournalStore,
     ModelStore,
     OrderStore,
     PositionStore,
+    PredictionStore,
+    ReconciliationStore,
     RetentionRunStore,
     UnitOfWork,
 )
@@ -134,6 +142,9 @@ class PostgresUnitOfWork:
     models: ModelStore
     journal: JournalStore
     retention_runs: RetentionRunStore
+    reconciliations: ReconciliationStore
+    experiments: ExperimentStore
+    predictions: PredictionStore
 
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
@@ -149,6 +160,9 @@ class PostgresUnitOfWork:
         self.models = PostgresModels(self._session)
         self.journal = PostgresJournal(self._session)
         self.retention_runs = PostgresRetentionRuns(self._session)
+        self.reconciliations = PostgresReconciliations(self._session)
+        self.experiments = PostgresExperiments(self._session)
+        self.predictions = PostgresPredictions(self._session)
 
     async def __aenter__(self) -> Self:
         if self._entered:
