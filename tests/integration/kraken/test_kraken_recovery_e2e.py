@@ -1,0 +1,131 @@
+"""End to end: the Kraken simulator, KrakenExchange, OrderTracker, StreamRecovery and the SQLite store.
+
+Our orders fill while the stream cannot tell us (REST only: the account is polled; REST calls fail now and
+then), and local state must end identical to the simulator's truth: every execution stored once, none
+missing, every order's fills adding up to what Kraken says it filled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from kraken_sim_market import exchange, simulator
+
+from galfriday.adapters.kraken.exchange import KrakenExchange
+from galfriday.adapters.memory.bus import MemoryEventBus
+from galfriday.adapters.memory.clock import SystemClock
+from galfriday.adapters.sqlite.store import SqliteStore
+from galfriday.domain.executions import Execution, OrderSide
+from galfriday.domain.orders import Order, OrderType
+from galfriday.services.order_tracking import OrderTracker
+from galfriday.services.stream_recovery import StreamRecovery
+from galfriday.testing.kraken_simulator import KrakenSimulator
+
+SYMBOL = "BTC/USD"
+QUANTITY = Decimal("0.0100")
+BUY_PRICES = [Decimal(29000 + 100 * i) for i in range(10)]
+START_OF_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+SELL_PRICES = [Decimal(30100 + 100 * i) for i in range(10)]
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[KrakenSimulator]:
+    async with simulator() as sim:
+        yield sim
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    store = SqliteStore(tmp_path / "e2e.db")
+    await store.start()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def kraken(sim: KrakenSimulator) -> AsyncIterator[KrakenExchange]:
+    async with exchange(sim) as started:
+        yield started
+
+
+async def place(
+    kraken: KrakenExchange, tracker: OrderTracker, side: OrderSide, price: Decimal, n: int
+) -> Order:
+    order = Order.create(
+        client_order_id=f"e2e-{side.value}-{n}",
+        symbol=SYMBOL,
+        side=side,
+        order_type=OrderType.LIMIT,
+        quantity=QUANTITY,
+        limit_price=price,
+        at=SystemClock().now(),
+    )
+    await tracker.record_placed(order)
+    return await kraken.place_order(order)
+
+
+def key(execution: Execution) -> tuple[str, str, Decimal, Decimal, Decimal]:
+    return (execution.exec_id, execution.order_id, execution.quantity, execution.price, execution.fee)
+
+
+async def converged(sim: KrakenSimulator, store: SqliteStore) -> bool:
+    """Whether the store holds exactly the simulator's fills, and each order's fills and status."""
+    truth = sim.truth()
+    async with store.unit_of_work() as uow:
+        stored = await uow.executions.since(START_OF_TIME)
+        orders = {o.exchange_order_id: o for o in await uow.orders.list_updated_since(START_OF_TIME)}
+    if sorted(key(e) for e in stored) != sorted(key(e) for e in truth.domain_executions()):
+        return False
+    return all(
+        txid in orders
+        and orders[txid].filled_quantity == sim_order.vol_exec
+        and orders[txid].status.value == sim_order.ws_status
+        for txid, sim_order in truth.orders.items()
+    )
+
+
+async def test_fills_while_only_rest_can_see_them_end_identical_to_the_truth(
+    sim: KrakenSimulator, kraken: KrakenExchange, store: SqliteStore
+) -> None:
+    tracker = OrderTracker(store, MemoryEventBus(maxsize=100_000))
+    recovery = StreamRecovery(
+        kraken, kraken, tracker, store, SystemClock(), poll_interval=0.05, retry_delay=0.05
+    )
+    await recovery.start()
+    try:
+        assert recovery.polling  # REST only: the stream is never healthy, so the account is polled
+        buys = [await place(kraken, tracker, OrderSide.BUY, p, i) for i, p in enumerate(BUY_PRICES)]
+        sells = [await place(kraken, tracker, OrderSide.SELL, p, i) for i, p in enumerate(SELL_PRICES)]
+        sim.chaos.fail_rest("EService:Unavailable", count=3, method="TradesHistory")
+        for round_ in range(4):
+            for order in buys[round_::2]:
+                assert order.limit_price is not None
+                sim.market.trade(SYMBOL, OrderSide.SELL, order.limit_price, QUANTITY / 4)
+            for order in sells[round_::3]:
+                assert order.limit_price is not None
+                sim.market.trade(SYMBOL, OrderSide.BUY, order.limit_price, QUANTITY / 2)
+            await asyncio.sleep(0.1)
+        await kraken.cancel_order(buys[0].exchange_order_id or "")  # the lowest bid: never reached
+
+        deadline = asyncio.get_running_loop().time() + 15
+        while not await converged(sim, store):
+            assert asyncio.get_running_loop().time() < deadline, "local state never matched the simulator's"
+            await asyncio.sleep(0.1)
+    finally:
+        await recovery.close()
+
+    truth = sim.truth()
+    async with store.unit_of_work() as uow:
+        stored = await uow.executions.since(START_OF_TIME)
+        position = await uow.positions.get(SYMBOL)
+    assert len(stored) == len(truth.executions) > 20
+    assert {o.ws_status for o in truth.orders.values()} >= {"filled", "partially_filled", "canceled", "new"}
+    assert len({e.exec_id for e in stored}) == len(stored)
+    net = sum((e.quantity * e.side.sign for e in truth.domain_executions()), Decimal(0))
+    assert position is not None
+    assert position.quantity == net
