@@ -13,9 +13,9 @@ the stream turns healthy after being down; while the stream is unhealthy the acc
 in doubt until it is healthy again and a backfill has finished after that.
 
 A backfill:
-1. asks for our non-terminal orders by exchange id (`orders_by_id`), for every open order on the exchange
-   (adopting ones we did not place), and for orders whose placement had no answer (no exchange id yet) among
-   the orders closed since they were created, matched by client order id;
+1. asks for every open order on the exchange (adopting ones we did not place), for our non-terminal orders
+   that are no longer open there by exchange id (`orders_by_id`), and for orders whose placement had no
+   answer (no exchange id yet) among the orders closed since they were created, matched by client order id;
 2. asks for fills since the last persisted execution (or the start of the loss, or the previous backfill,
    whichever is earliest) minus a safety margin; if an order still shows more filled on the exchange than
    its stored executions add up to, it looks again from that order's creation;
@@ -314,11 +314,11 @@ class StreamRecovery:
 
     async def _order_reports(self, ours: list[Order]) -> list[Order]:
         """The exchange's view of our non-terminal orders and of every order open there."""
-        found: dict[str, Order] = {}
-        known = [order.exchange_order_id for order in ours if order.exchange_order_id]
-        for order in await self._account.orders_by_id(known) if known else []:
-            found[_key(order)] = order
-        for order in await self._account.open_orders():
+        found = {_key(order): order for order in await self._account.open_orders()}
+        closed = [
+            o.exchange_order_id for o in ours if o.exchange_order_id and o.exchange_order_id not in found
+        ]
+        for order in await self._account.orders_by_id(closed) if closed else []:
             found[_key(order)] = order
         unplaced = [order for order in ours if not order.exchange_order_id]
         if unplaced:
