@@ -88,6 +88,12 @@ class OrderIntake:
         """Accepted events not yet applied."""
         return self._queued + (self._retry is not None)
 
+    def open(self) -> AsyncIterator[ExchangeEvent]:
+        """Subscribe to the stream now, so events between start-up and the first read are not missed."""
+        if self._events is None:
+            self._events = aiter(self._stream.events())
+        return self._events
+
     async def run(self) -> None:
         if self._reader is None or self._reader.done():
             self._reader_finished = False
@@ -116,12 +122,11 @@ class OrderIntake:
         try:
             if self._in_hand is not None:
                 await self._accept(self._in_hand)
-            if self._events is None:
-                self._events = aiter(self._stream.events())
+            events = self.open()
             while not self._stopping:
                 self._waiting_on_stream = True
                 try:
-                    event = await anext(self._events)
+                    event = await anext(events)
                 except StopAsyncIteration:
                     self._events = None
                     if self.stopping:

@@ -11,6 +11,10 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+"""The classic text format `exposition()` writes (metric names already Prometheus-safe), understood by every
+Prometheus server."""
+
 PREDICTION_BUCKETS_SECONDS: tuple[float, ...] = (
     0.0001,
     0.00025,

@@ -1,0 +1,168 @@
+"""`Runtime`: what `galfriday run` keeps running on a started `App`, and `serve`, the whole process lifetime.
+
+Components, in start order: `order-intake` (stream events -> `OrderTracker`), then periodic jobs
+(`retention` every `[retention] every_seconds`). Shutdown, within `[runtime] shutdown_timeout_seconds`:
+mark `/health` as stopping, stop intake (no new events taken from the stream) and apply every accepted event,
+let a running job finish, stop the HTTP endpoint, then close the adapters in reverse start order (the bus
+drains, the store waits for its unit in progress, connections close).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from attrs import frozen
+
+from galfriday.adapters.sql.monitoring import QueryMonitor
+from galfriday.app import App
+from galfriday.config import Config
+from galfriday.ports.exchange import ExchangeStream
+from galfriday.runtime.backoff import Backoff
+from galfriday.runtime.component import Component
+from galfriday.runtime.health import HealthCheck
+from galfriday.runtime.http import HttpEndpoint
+from galfriday.runtime.intake import OrderIntake
+from galfriday.runtime.metrics import RuntimeMetrics
+from galfriday.runtime.periodic import PeriodicJob
+from galfriday.runtime.query_metrics import QueryLatencyCollector
+from galfriday.runtime.supervisor import Supervisor
+from galfriday.services.order_tracking import OrderTracker
+from galfriday.services.retention import RetentionService
+
+log = logging.getLogger(__name__)
+
+
+@frozen
+class ShutdownReport:
+    """How a shutdown went; `clean` when nothing was cut short and every accepted event was applied."""
+
+    accepted: int
+    applied: int
+    backlog: int
+    cancelled: tuple[str, ...]
+    seconds: float
+    adapters_closed: bool = True
+
+    @property
+    def clean(self) -> bool:
+        return not self.cancelled and self.backlog == 0 and self.adapters_closed
+
+    def summary(self) -> str:
+        cut = f"; cancelled: {', '.join(self.cancelled)}" if self.cancelled else ""
+        closed = "" if self.adapters_closed else "; adapters did not close in time"
+        return (
+            f"shutdown {'complete' if self.clean else 'INCOMPLETE'} in {self.seconds:.3f} s: "
+            f"intake accepted {self.accepted} events, applied {self.applied}, backlog {self.backlog}{cut}{closed}"
+        )
+
+
+class Runtime:
+    """The supervised components, the metrics and the HTTP endpoint over one started `App`."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        metrics: RuntimeMetrics | None = None,
+        extra_components: Sequence[Component] = (),
+    ) -> None:
+        config = app.config
+        self.app = app
+        self.metrics = metrics or RuntimeMetrics()
+        stream: ExchangeStream = app.exchange
+        self.tracker = OrderTracker(app.store, app.event_bus)
+        self.intake = OrderIntake(
+            stream, self.tracker.handle, metrics=self.metrics, queue_size=config.runtime.intake_queue_size
+        )
+        retention = RetentionService(app.store, app.archive, app.clock, config.retention.policies)
+        self.retention = PeriodicJob(
+            "retention", config.retention.every_seconds, retention.run, metrics=self.metrics
+        )
+        self.supervisor = Supervisor(
+            [self.intake, self.retention, *extra_components],
+            backoff=Backoff(config.runtime.restart_initial_seconds, config.runtime.restart_max_seconds),
+            metrics=self.metrics,
+        )
+        monitor = getattr(app.store, "monitor", None)
+        if isinstance(monitor, QueryMonitor):
+            self.metrics.registry.register(QueryLatencyCollector(monitor))
+        self.metrics.track_stream_health(lambda: stream.health().healthy)
+        self._stopping = False
+        self.health = HealthCheck(stream, app.store, self.supervisor.states, stopping=lambda: self._stopping)
+        self.http = HttpEndpoint(
+            self.health, self.metrics, host=config.runtime.http_host, port=config.runtime.http_port
+        )
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    async def start(self) -> None:
+        """Serve HTTP first (so start-up is observable), then start the components in order."""
+        await self.http.start()
+        self.intake.open()
+        self.supervisor.start()
+        log.info("runtime started: %s", ", ".join(c.name for c in self.supervisor.components))
+
+    async def stop(self, timeout_seconds: float) -> ShutdownReport:
+        """Stop the components and the HTTP endpoint; the caller closes the app's adapters after."""
+        started = time.monotonic()
+        self._stopping = True
+        cancelled = await self.supervisor.stop(timeout_seconds)
+        await self.http.close()
+        return ShutdownReport(
+            accepted=self.intake.accepted,
+            applied=self.intake.applied,
+            backlog=self.intake.backlog,
+            cancelled=tuple(cancelled),
+            seconds=time.monotonic() - started,
+        )
+
+
+async def serve(
+    config: Config,
+    stop: asyncio.Event,
+    *,
+    overrides: dict[str, Any] | None = None,
+    extra_plugins: Iterable[tuple[str, Any]] = (),
+    started: asyncio.Event | None = None,
+) -> ShutdownReport:
+    """Start the app and the runtime, run until `stop` is set, shut down within the configured timeout.
+
+    `started` (if given) is set once the runtime serves; embedding applications and tests wait on it.
+    """
+    timeout = config.runtime.shutdown_timeout_seconds
+    app = App.from_config(config, overrides=overrides, extra_plugins=extra_plugins)
+    await app.__aenter__()
+    try:
+        runtime = Runtime(app)
+        await runtime.start()
+    except BaseException:
+        await app.__aexit__(None, None, None)
+        raise
+    if started is not None:
+        started.set()
+    await stop.wait()
+    began = time.monotonic()
+    report = await runtime.stop(timeout)
+    remaining = max(0.0, timeout - (time.monotonic() - began))
+    closed = True
+    try:
+        await asyncio.wait_for(app.__aexit__(None, None, None), remaining)
+    except TimeoutError:
+        log.error("closing the adapters took longer than the %.1f s shutdown timeout", timeout)
+        closed = False
+    report = ShutdownReport(
+        accepted=report.accepted,
+        applied=report.applied,
+        backlog=report.backlog,
+        cancelled=report.cancelled,
+        seconds=time.monotonic() - began,
+        adapters_closed=closed,
+    )
+    (log.info if report.clean else log.error)("%s", report.summary())
+    return report

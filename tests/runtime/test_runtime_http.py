@@ -1,0 +1,101 @@
+"""`/health` and `/metrics` over real HTTP on loopback."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+from runtime_fixtures import buy_and_get_filled, running_runtime
+from runtime_waiting import eventually
+
+from galfriday.domain.reconciliation_audit import ReconciliationRun
+
+
+async def get(url: str) -> tuple[int, str, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, response.headers["Content-Type"], await response.text()
+
+
+async def test_health_is_200_with_the_stream_the_store_and_every_component() -> None:
+    async with (
+        running_runtime() as runtime,
+        aiohttp.ClientSession() as session,
+        session.get(f"{runtime.http.url}/health") as response,
+    ):
+        assert response.status == 200
+        body = await response.json()
+    assert body["healthy"] is True
+    assert body["stream"]["healthy"] is True
+    assert body["store"] == {"reachable": True, "error": None}
+    assert body["last_reconciliation"] is None
+    assert body["components"] == {"order-intake": "running", "retention": "running"}
+
+
+async def test_health_names_the_last_reconciliation_run() -> None:
+    async with running_runtime() as runtime:
+        now = runtime.app.clock.now()
+        run = ReconciliationRun(
+            id="rec-1",
+            kind="scheduled",
+            status="success",
+            started_at=now - timedelta(seconds=2),
+            finished_at=now,
+            discrepancies_found=1,
+            auto_corrected=1,
+            manual_review_required=0,
+        )
+        async with runtime.app.store.unit_of_work() as uow:
+            await uow.reconciliations.add_run(run)
+            await uow.commit()
+        async with aiohttp.ClientSession() as session, session.get(f"{runtime.http.url}/health") as response:
+            body = await response.json()
+    assert body["last_reconciliation"] == {
+        "id": "rec-1",
+        "status": "success",
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat(),
+        "discrepancies_found": 1,
+    }
+
+
+async def test_health_is_503_while_the_stream_is_disconnected() -> None:
+    async with running_runtime() as runtime:
+        runtime.app.exchange.disconnect()
+        async with aiohttp.ClientSession() as session, session.get(f"{runtime.http.url}/health") as response:
+            assert response.status == 503
+            body = await response.json()
+    assert body["healthy"] is False
+    assert body["stream"]["reason"] == "disconnected"
+
+
+async def test_health_is_503_when_the_store_is_unreachable() -> None:
+    async with running_runtime() as runtime:
+        await runtime.app.store.close()
+        status, _, text = await get(f"{runtime.http.url}/health")
+        await runtime.app.store.start()
+    assert status == 503
+    assert '"reachable": false' in text
+
+
+async def test_metrics_are_prometheus_text_with_the_processed_messages() -> None:
+    async with running_runtime() as runtime:
+        app = runtime.app
+        await buy_and_get_filled(app.exchange, "buy-1", app.clock.now())
+        await eventually(lambda: runtime.intake.applied >= 2, "the fill applied")
+        status, content_type, text = await get(f"{runtime.http.url}/metrics")
+    assert status == 200
+    assert content_type.startswith("text/plain; version=0.0.4")
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    processed = {s.labels["kind"]: s.value for s in families["galfriday_messages_processed"].samples}
+    assert processed["exchange.execution"] == 1
+    for name in (
+        "galfriday_stream_reconnects",
+        "galfriday_gaps_backfilled",
+        "galfriday_discrepancies",
+        "galfriday_prediction_latency_seconds",
+        "galfriday_intake_queue_depth",
+        "galfriday_stream_healthy",
+    ):
+        assert name in families, name
+    assert families["galfriday_stream_healthy"].samples[0].value == 1
