@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from recovery_world import QUANTITY, LossyStream, World, eventually, make_world
 
 from galfriday.domain.events import StreamRecoveryNeeded
-from galfriday.domain.executions import OrderSide
+from galfriday.domain.executions import Execution, OrderSide
 from galfriday.domain.order_status import OrderStatus
 from galfriday.errors import InvalidValueError, OrderGateClosedError
 from galfriday.ports.exchange import ExchangeStream
@@ -278,4 +278,44 @@ async def test_fed_by_another_reader_of_the_stream_it_recovers_the_same(world: W
 
     assert recovery.reports[-1].reason == "reconnect"
     assert len(await world.stored_executions()) == 1
+    await recovery.close()
+
+
+class LaggingAccount:
+    """The FakeExchange as an account whose trade history lags: the first `lagging` calls of
+    `trades_since` do not show the latest fills yet, while the orders already show them filled."""
+
+    def __init__(self, world: World, lagging: int) -> None:
+        self._exchange = world.exchange
+        self.lagging = lagging
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._exchange, name)
+
+    async def trades_since(self, since: datetime) -> list[Execution]:
+        if self.lagging > 0:
+            self.lagging -= 1
+            return []
+        return await self._exchange.trades_since(since)
+
+
+async def test_an_order_still_short_of_fills_makes_the_backfill_look_further_back(world: World) -> None:
+    account = LaggingAccount(world, lagging=0)
+    recovery = StreamRecovery(
+        account,  # type: ignore[arg-type]
+        world.exchange,
+        world.tracker,
+        world.store,
+        world.clock,
+        poll_interval=SLOW_POLL,
+    )
+    await recovery.start(consume=False)
+    order = await world.submit()
+    await world.fill_against(order)
+    account.lagging = 1
+
+    report = await recovery.backfill("manual")
+
+    assert report.widened
+    assert await _filled(world, order.client_order_id)
     await recovery.close()
