@@ -1,7 +1,7 @@
 """The store contract for the audit records: reconciliation runs and adjustments, experiments and their
 outcomes, the prediction log, and the model stage history.
 
-`StoreContract` includes these tests, so every store adapter runs them; they live in their own module to keep
+`StoreContract` inherits these tests, so every store adapter runs them; they live in their own module to keep
 each contract module about one group of repositories. The same rules as in `store_contract` apply: the suite
 speaks only through the ports and asserts only what they promise.
 """
@@ -29,7 +29,7 @@ from galfriday.errors import DuplicateKeyError, InvalidValueError, NotFoundError
 from galfriday.ports.stores import Store, UnitOfWork
 from galfriday.testing import samples
 from galfriday.testing.samples import T0, instant
-from galfriday.testing.store_contract import (
+from galfriday.testing.store_assertions import (
     EXACT_AMOUNTS,
     ODD_INSTANT,
     DeliberateError,

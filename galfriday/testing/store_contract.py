@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -36,48 +36,22 @@ from galfriday.domain.retention import RetentionRun, RetentionRunStatus
 from galfriday.errors import DuplicateKeyError, NotFoundError, UnitOfWorkError
 from galfriday.ports.stores import Store, UnitOfWork
 from galfriday.testing import samples
+from galfriday.testing.audit_store_contract import AuditStoreContract
 from galfriday.testing.samples import instant
+from galfriday.testing.store_assertions import (
+    EXACT_AMOUNTS,
+    ODD_INSTANT,
+    DeliberateError,
+    assert_same_decimal,
+    assert_same_utc_instant,
+    read,
+    write,
+)
 
 T = TypeVar("T")
 
-EXACT_AMOUNTS = ["0.00000001", "12345678901234.123456789", "2.50"]
-"""Decimals that a float, or a column with too little scale, would change: tiny, wide, trailing zero."""
-
-FAR_FROM_UTC = timezone(timedelta(hours=5, minutes=45))
-ODD_INSTANT = datetime(2026, 3, 29, 7, 15, 30, 123456, tzinfo=FAR_FROM_UTC)
-"""An aware instant off UTC with microseconds: it must come back as the same instant, in UTC."""
-
-
 CONCURRENCY_TIMEOUT = 30
 """Seconds before a test of concurrent units of work fails: a deadlocking adapter fails instead of hanging."""
-
-
-class DeliberateError(Exception):
-    """Raised inside a unit of work to prove that an exception discards its writes."""
-
-
-async def write(store: Store, action: Callable[[UnitOfWork], Awaitable[object]]) -> None:
-    """Run `action` in its own unit of work and commit."""
-    async with store.unit_of_work() as uow:
-        await action(uow)
-        await uow.commit()
-
-
-async def read(store: Store, query: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    """Run `query` in its own unit of work (which then rolls back) and return its answer."""
-    async with store.unit_of_work() as uow:
-        return await query(uow)
-
-
-def assert_same_decimal(actual: Decimal, expected: Decimal) -> None:
-    """Equal in value and in form: same digits, same exponent."""
-    assert actual == expected
-    assert actual.as_tuple() == expected.as_tuple(), f"{actual!s} came back for {expected!s}"
-
-
-def assert_same_utc_instant(actual: datetime, expected: datetime) -> None:
-    assert actual == expected
-    assert actual.utcoffset() == timedelta(0), f"{actual!r} is not in UTC"
 
 
 async def write_one_of_everything(uow: UnitOfWork) -> None:
@@ -190,8 +164,12 @@ each_repository = pytest.mark.parametrize("repository", sorted(REPOSITORY_CALLS)
 each_exact_amount = pytest.mark.parametrize("text", EXACT_AMOUNTS)
 
 
-class StoreContract:
-    """Subclass me and provide a `store` fixture (a started, empty store, closed after the test)."""
+class StoreContract(AuditStoreContract):
+    """Subclass me and provide a `store` fixture (a started, empty store, closed after the test).
+
+    The tests of the audit repositories (reconciliations, experiments, predictions, stage history) come from
+    `AuditStoreContract`.
+    """
 
     pytestmark = pytest.mark.asyncio
 

@@ -8,11 +8,10 @@ import pytest_asyncio
 
 from galfriday.adapters.memory.store import MemoryStore
 from galfriday.ports.stores import Store
-from galfriday.testing.audit_store_contract import AuditStoreContract
 from galfriday.testing.store_contract import StoreContract
 
 
-class TestMemoryStore(StoreContract, AuditStoreContract):
+class TestMemoryStore(StoreContract):
     @pytest_asyncio.fixture
     async def store(self) -> AsyncIterator[Store]:
         store = MemoryStore()

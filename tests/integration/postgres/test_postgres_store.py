@@ -31,7 +31,7 @@ from galfriday.errors import (
 )
 from galfriday.hookspecs import AdapterContext
 from galfriday.testing import samples
-from galfriday.testing.store_contract import read, write
+from galfriday.testing.store_assertions import read, write
 
 pytestmark = pytest.mark.postgres
 

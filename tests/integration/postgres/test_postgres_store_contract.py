@@ -9,13 +9,12 @@ import pytest_asyncio
 
 from galfriday.adapters.postgres.store import PostgresStore
 from galfriday.ports.stores import Store
-from galfriday.testing.audit_store_contract import AuditStoreContract
 from galfriday.testing.store_contract import StoreContract
 
 pytestmark = pytest.mark.postgres
 
 
-class TestPostgresStore(StoreContract, AuditStoreContract):
+class TestPostgresStore(StoreContract):
     @pytest_asyncio.fixture
     async def store(self, pg_store: PostgresStore) -> AsyncIterator[Store]:
         yield pg_store

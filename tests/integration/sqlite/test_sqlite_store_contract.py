@@ -9,11 +9,10 @@ import pytest_asyncio
 
 from galfriday.adapters.sqlite.store import SqliteStore
 from galfriday.ports.stores import Store
-from galfriday.testing.audit_store_contract import AuditStoreContract
 from galfriday.testing.store_contract import StoreContract
 
 
-class TestSqliteStore(StoreContract, AuditStoreContract):
+class TestSqliteStore(StoreContract):
     @pytest_asyncio.fixture
     async def store(self, tmp_path: Path) -> AsyncIterator[Store]:
         store = SqliteStore(tmp_path / "contract.db")
