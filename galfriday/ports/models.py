@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from galfriday.domain.model_artifacts import ArtifactInfo
 from galfriday.domain.models import FeatureSpec, ModelVersion, Prediction, TrainedModel, TrainingRequest
 
 
@@ -34,6 +35,15 @@ class ModelRuntime(Protocol):
         ...
 
     async def unload(self, model: ModelVersion) -> None: ...
+
+
+@runtime_checkable
+class ArtifactInspector(Protocol):
+    """Optional runtime capability: check an artifact before it is registered and say what it declares."""
+
+    async def describe(self, artifact: bytes) -> ArtifactInfo:
+        """Format, IR version, opset, inputs and outputs; `ModelError` if the runtime cannot run it."""
+        ...
 
 
 class Trainer(Protocol):
