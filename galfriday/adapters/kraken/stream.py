@@ -58,7 +58,12 @@ from galfriday.adapters.kraken.ws_requests import (
     SubscriptionNotFoundError,
     reply_error,
 )
-from galfriday.adapters.kraken.ws_subscriptions import DesiredSubscriptions, SubscriptionStatus, batches
+from galfriday.adapters.kraken.ws_subscriptions import (
+    DesiredSubscriptions,
+    SubscriptionKey,
+    SubscriptionStatus,
+    batches,
+)
 from galfriday.adapters.memory.clock import SystemClock
 from galfriday.domain.events import (
     BalanceReported,
@@ -201,6 +206,7 @@ class KrakenStream:
         self._blocked = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._resyncing: set[tuple[str, str | None]] = set()
+        self._refusals: dict[SubscriptionKey, ExchangeError] = {}
         self._system: str | None = None
         self._healthy = False
         self._reason = "not started"
@@ -293,20 +299,33 @@ class KrakenStream:
         """
         if isinstance(symbols, str):
             raise InvalidValueError("symbols", symbols, "a sequence of symbols such as ['BTC/USD']")
+        requested: list[SubscriptionKey] = []
         for channel in channels:
             name = MarketChannel(channel).value
             options = {"depth": depth or self.settings.book_depth} if name == "book" else {}
             self._subscriptions.want(name, symbols, options)
-            if name == "book" and "instrument" not in {
-                s.channel for s in self._subscriptions.of_endpoint(False)
-            }:
+            requested += [SubscriptionKey(name, symbol) for symbol in symbols]
+            if name == "book" and self._subscriptions.get("instrument") is None:
                 self._subscriptions.want("instrument", options={"snapshot": True})
         ep = self._public
         self._launch(ep)
-        errors = await self._send_pending(ep) if ep.connection is not None else []
+        if ep.connection is not None:
+            await self._send_pending(ep)
         await self._update_health()
-        if errors:
-            raise errors[0]
+        if self._started:
+            await self._answered(requested, time.monotonic() + self.settings.request_timeout)
+        refusals = [self._refusals.pop(key) for key in requested if key in self._refusals]
+        if refusals:
+            raise refusals[0]
+
+    async def _answered(self, keys: list[SubscriptionKey], deadline: float) -> None:
+        """Wait until each subscription was acked or refused (or until `deadline`: Kraken may be away)."""
+        unanswered = (SubscriptionStatus.PENDING, SubscriptionStatus.SENT)
+        while time.monotonic() < deadline and not self._closed:
+            wanted = [self._subscriptions.get(*key) for key in keys]
+            if all(s is None or s.status not in unanswered for s in wanted):
+                return
+            await asyncio.sleep(0.005)
 
     async def unsubscribe(self, symbols: Sequence[str], channels: Sequence[MarketChannel]) -> None:
         """Stop wanting market data; when connected, unsubscribe and wait for the acks."""
@@ -490,6 +509,7 @@ class KrakenStream:
                     for subscription in batch.subscriptions:
                         if reply.symbol is None or subscription.symbol == reply.symbol:
                             self._subscriptions.drop(subscription.channel, subscription.symbol)
+                            self._refusals[subscription.key] = refusal
         return refusals
 
     async def _resubscribe(self, ep: _Endpoint, channel: str, symbol: str | None) -> None:
