@@ -73,6 +73,7 @@ class OrderIntake:
         self._stopping = False
         self.accepted = 0
         self.applied = 0
+        self.applied_by_topic: dict[str, int] = {}
         metrics.track_queue_depth(lambda: self._queued)
 
     @property
@@ -164,6 +165,7 @@ class OrderIntake:
             await self._handle(event)
             self._retry = None
             self.applied += 1
+            self.applied_by_topic[event.topic] = self.applied_by_topic.get(event.topic, 0) + 1
             self._count(event)
             for observer in self._observers:
                 await observer(event)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import attrs
 from attrs import frozen
 
 from galfriday.adapters.sql.monitoring import QueryMonitor
@@ -46,6 +47,7 @@ class ShutdownReport:
     cancelled: tuple[str, ...]
     seconds: float
     adapters_closed: bool = True
+    applied_by_topic: dict[str, int] = attrs.field(factory=dict)
 
     @property
     def clean(self) -> bool:
@@ -54,9 +56,11 @@ class ShutdownReport:
     def summary(self) -> str:
         cut = f"; cancelled: {', '.join(self.cancelled)}" if self.cancelled else ""
         closed = "" if self.adapters_closed else "; adapters did not close in time"
+        topics = ", ".join(f"{topic} {count}" for topic, count in sorted(self.applied_by_topic.items()))
         return (
             f"shutdown {'complete' if self.clean else 'INCOMPLETE'} in {self.seconds:.3f} s: "
-            f"intake accepted {self.accepted} events, applied {self.applied}, backlog {self.backlog}{cut}{closed}"
+            f"intake accepted {self.accepted} events, applied {self.applied} ({topics or 'none'}), "
+            f"backlog {self.backlog}{cut}{closed}"
         )
 
 
@@ -120,6 +124,7 @@ class Runtime:
             backlog=self.intake.backlog,
             cancelled=tuple(cancelled),
             seconds=time.monotonic() - started,
+            applied_by_topic=dict(self.intake.applied_by_topic),
         )
 
 
@@ -156,13 +161,6 @@ async def serve(
     except TimeoutError:
         log.error("closing the adapters took longer than the %.1f s shutdown timeout", timeout)
         closed = False
-    report = ShutdownReport(
-        accepted=report.accepted,
-        applied=report.applied,
-        backlog=report.backlog,
-        cancelled=report.cancelled,
-        seconds=time.monotonic() - began,
-        adapters_closed=closed,
-    )
+    report = attrs.evolve(report, seconds=time.monotonic() - began, adapters_closed=closed)
     (log.info if report.clean else log.error)("%s", report.summary())
     return report
