@@ -21,6 +21,7 @@ from galfriday.db_commands import db
 from galfriday.errors import GalfridayError
 from galfriday.experiments_commands import experiments
 from galfriday.plugins import build_plugin_manager, collect_adapters
+from galfriday.run_command import run
 from galfriday.simulator_cli import simulator
 
 console = Console(stderr=True)
@@ -96,6 +97,7 @@ def demo(obj: CliContext) -> None:
 
 
 cli.add_command(db)
+cli.add_command(run)
 cli.add_command(simulator)
 cli.add_command(experiments)
 
