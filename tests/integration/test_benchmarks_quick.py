@@ -42,6 +42,11 @@ EXPECTED_METRICS = {
         "execution_add_p99",
         "execution_add_many",
     },
+    "bench_prediction_writes.py": {
+        f"prediction_{way}{size}"
+        for way in ("add_many", "executemany", "unnest", "copy_staging")
+        for size in ("", "_small", "_large")
+    },
 }
 
 SCRATCH = re.compile(r"scratch database (galfriday_bench_\w+) (created and migrated|dropped)")
