@@ -213,3 +213,11 @@ def test_the_plugin_builds_a_trainer_that_needs_a_store() -> None:
 def test_the_plugin_refuses_bad_settings() -> None:
     with pytest.raises(ConfigurationError, match="max_trials"):
         make_sklearn_trainer(AdapterContext(Config(), {"max_trials": 0}, ManualClock(END)))
+
+
+def test_the_trainer_is_registered_as_sklearn_through_the_entry_point() -> None:
+    from galfriday.plugins import build_plugin_manager, collect_adapters
+
+    registration = collect_adapters(build_plugin_manager()).get("trainer", "sklearn")
+    assert registration.factory is make_sklearn_trainer
+    assert registration.distribution == "galfriday"
