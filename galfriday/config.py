@@ -145,7 +145,10 @@ class RuntimeConfig:
 
     Environment: GALFRIDAY_RUNTIME_HTTP_HOST, GALFRIDAY_RUNTIME_HTTP_PORT (0 picks a free port),
     GALFRIDAY_RUNTIME_SHUTDOWN_TIMEOUT_SECONDS, GALFRIDAY_RUNTIME_INTAKE_QUEUE_SIZE,
-    GALFRIDAY_RUNTIME_RESTART_INITIAL_SECONDS, GALFRIDAY_RUNTIME_RESTART_MAX_SECONDS.
+    GALFRIDAY_RUNTIME_RESTART_INITIAL_SECONDS, GALFRIDAY_RUNTIME_RESTART_MAX_SECONDS,
+    GALFRIDAY_RUNTIME_RECOVERY_POLL_SECONDS (account polling while the stream is down),
+    GALFRIDAY_RUNTIME_DEADMAN_TIMEOUT_SECONDS (the exchange's cancel-all-after timer while orders are live;
+    0 disables it).
     """
 
     http_host: str = "127.0.0.1"
@@ -154,6 +157,8 @@ class RuntimeConfig:
     intake_queue_size: int = 10_000
     restart_initial_seconds: float = 0.5
     restart_max_seconds: float = 60.0
+    recovery_poll_seconds: float = 5.0
+    deadman_timeout_seconds: int = 60
 
 
 @frozen
@@ -354,6 +359,7 @@ def _validate(config: Config) -> None:
         ("retention.every_seconds", config.retention.every_seconds),
         ("runtime.shutdown_timeout_seconds", config.runtime.shutdown_timeout_seconds),
         ("runtime.restart_initial_seconds", config.runtime.restart_initial_seconds),
+        ("runtime.recovery_poll_seconds", config.runtime.recovery_poll_seconds),
     ):
         if not seconds > 0:
             raise ConfigurationError(key, seconds, "a number of seconds above 0")
@@ -362,6 +368,12 @@ def _validate(config: Config) -> None:
             "runtime.restart_max_seconds",
             config.runtime.restart_max_seconds,
             f"at least runtime.restart_initial_seconds ({config.runtime.restart_initial_seconds})",
+        )
+    if not 0 <= config.runtime.deadman_timeout_seconds < 86400:
+        raise ConfigurationError(
+            "runtime.deadman_timeout_seconds",
+            config.runtime.deadman_timeout_seconds,
+            "whole seconds from 1 to 86399, or 0 to disable the dead-man's switch",
         )
     if config.runtime.intake_queue_size < 1:
         raise ConfigurationError("runtime.intake_queue_size", config.runtime.intake_queue_size, "at least 1")

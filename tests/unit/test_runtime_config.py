@@ -41,6 +41,8 @@ def test_every_runtime_key_has_a_documented_environment_variable() -> None:
         ("runtime", "shutdown_timeout_seconds", 0),
         ("runtime", "intake_queue_size", 0),
         ("runtime", "restart_initial_seconds", -1),
+        ("runtime", "recovery_poll_seconds", 0),
+        ("runtime", "deadman_timeout_seconds", 86400),
         ("retention", "every_seconds", 0),
     ],
 )
@@ -52,3 +54,10 @@ def test_an_out_of_range_runtime_value_is_refused_by_name(section: str, key: str
 def test_a_restart_ceiling_below_the_first_delay_is_refused() -> None:
     with pytest.raises(ConfigurationError, match=r"runtime.restart_max_seconds"):
         config_from_mapping({"runtime": {"restart_initial_seconds": 5, "restart_max_seconds": 1}}, {})
+
+
+def test_a_deadman_timeout_of_zero_disables_the_switch_and_is_accepted() -> None:
+    assert (
+        config_from_mapping({"runtime": {"deadman_timeout_seconds": 0}}, {}).runtime.deadman_timeout_seconds
+        == 0
+    )
