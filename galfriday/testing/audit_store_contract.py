@@ -728,3 +728,53 @@ def _experiment_with(outcomes: list[ExperimentOutcome]) -> Callable[[UnitOfWork]
 
 def _outcome_adder(one: ExperimentOutcome) -> Callable[[UnitOfWork], Awaitable[object]]:
     return lambda uow: uow.experiments.add_outcome(one)
+
+
+AUDIT_STATEMENT_NAMES = (
+    "reconciliations.add_run",
+    "reconciliations.run",
+    "reconciliations.recent_runs",
+    "reconciliations.add_adjustment",
+    "reconciliations.adjustment",
+    "reconciliations.adjustments",
+    "experiments.create",
+    "experiments.get",
+    "experiments.get_by_name",
+    "experiments.list",
+    "experiments.finish",
+    "experiments.add_outcome",
+    "experiments.add_outcomes",
+    "experiments.outcomes",
+    "predictions.add_many",
+    "predictions.get",
+    "predictions.for_experiment",
+    "predictions.for_model",
+    "models.set_stage",
+    "models.stage_history",
+)
+"""The query-monitor names of the audit repository calls, for SQL stores' monitoring tests."""
+
+
+async def call_every_audit_method(uow: UnitOfWork) -> None:
+    """Each audit repository method once (for monitoring tests: every call must be timed under its name)."""
+    await uow.reconciliations.add_run(reconciliation_run())
+    await uow.reconciliations.run("recon-1")
+    await uow.reconciliations.recent_runs()
+    await uow.reconciliations.add_adjustment(adjustment())
+    await uow.reconciliations.adjustment("adj-1")
+    await uow.reconciliations.adjustments()
+    await uow.experiments.create(experiment())
+    await uow.experiments.get("exp-1")
+    await uow.experiments.get_by_name("nope")
+    await uow.experiments.list()
+    await uow.experiments.add_outcome(outcome("pred-1"))
+    await uow.experiments.add_outcomes([outcome("pred-2")])
+    await uow.experiments.outcomes("exp-1")
+    await uow.experiments.finish("exp-1", ExperimentStatus.STOPPED, None, instant(5))
+    await uow.predictions.add_many([prediction()])
+    await uow.predictions.get("pred-1")
+    await uow.predictions.for_experiment("exp-1")
+    await uow.predictions.for_model("alpha")
+    await uow.models.register(**samples.model_registration("alpha"))
+    await uow.models.set_stage("alpha", 1, ModelStage.STAGING, at=T0)
+    await uow.models.stage_history("alpha")
