@@ -1,0 +1,193 @@
+"""Retraining: ask the policy, train through the `Trainer` port, register the new version with its lineage.
+
+`RetrainingService.run(name)` gathers the model's condition (age of the production version, the monitoring's
+drift and degradation verdicts, when the last retrain started, whether one is running), asks
+`domain.retraining_policy.decide`, and if it says so trains on the sliding window [now - train_period, now)
+and registers the result as a development version whose parent is the production version. The registration
+carries the lineage: parent version, data window, data fingerprint (from the trainer), the triggers and
+a training run id. One retrain at a time per model (in this process); the cooldown counts from the last
+start, remembered here and otherwise taken from the newest registered version.
+
+Registration goes through the small `ModelRegistrar` interface; `DirectRegistrar` is a minimal one over the
+artifact and model stores, and the model registry service satisfies it once wired in.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from attrs import frozen
+
+from galfriday.domain.model_stages import PRODUCTION
+from galfriday.domain.models import ModelVersion, TrainedModel, TrainingRequest
+from galfriday.domain.retraining_policy import ModelCondition, RetrainDecision, RetrainingPolicy, decide
+from galfriday.errors import InvalidValueError, ModelError
+from galfriday.ports.clock import Clock
+from galfriday.ports.models import ArtifactStore, Trainer
+from galfriday.ports.stores import Store
+from galfriday.services.model_monitoring import ModelMonitoringService
+
+TRAIN_PERIOD = timedelta(days=90)
+ACTOR = "retraining"
+
+
+class ModelRegistrar(Protocol):
+    """Registers a trained model as a new version (artifact stored, metadata and lineage recorded)."""
+
+    async def register(
+        self,
+        trained: TrainedModel,
+        *,
+        parent_version: int | None,
+        metadata: dict[str, Any],
+        actor: str,
+        reason: str,
+    ) -> ModelVersion: ...
+
+
+class DirectRegistrar:
+    """`ModelRegistrar` straight over the artifact store and the model store, in one unit of work.
+
+    The artifact is stored under the number the version will get (the newest + 1, read in the same unit of
+    work); if the store numbers it differently (a concurrent registration), nothing is committed.
+    """
+
+    def __init__(self, store: Store, artifacts: ArtifactStore, clock: Clock) -> None:
+        self._store = store
+        self._artifacts = artifacts
+        self._clock = clock
+
+    async def register(
+        self,
+        trained: TrainedModel,
+        *,
+        parent_version: int | None,
+        metadata: dict[str, Any],
+        actor: str,
+        reason: str,
+    ) -> ModelVersion:
+        async with self._store.unit_of_work() as uow:
+            existing = await uow.models.versions(trained.model_name)
+            number = existing[-1].version + 1 if existing else 1
+            uri, sha256 = await self._artifacts.put(trained.model_name, number, trained.artifact)
+            version = await uow.models.register(
+                name=trained.model_name,
+                artifact_uri=uri,
+                artifact_sha256=sha256,
+                created_at=self._clock.now(),
+                features=trained.features,
+                parent_version=parent_version,
+                metadata={
+                    **trained.metadata,
+                    **metadata,
+                    "registered_by": actor,
+                    "registered_because": reason,
+                },
+            )
+            if version.version != number:
+                raise ModelError(
+                    f"{trained.model_name}: registered as v{version.version}, stored as v{number}; retry"
+                )
+            await uow.commit()
+        return version
+
+
+@frozen
+class RetrainResult:
+    decision: RetrainDecision
+    version: ModelVersion | None
+    """The newly registered version, if a retrain ran."""
+
+
+class RetrainingService:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        trainer: Trainer,
+        registrar: ModelRegistrar,
+        *,
+        monitoring: ModelMonitoringService | None = None,
+        policy: RetrainingPolicy | None = None,
+        train_period: timedelta = TRAIN_PERIOD,
+        actor: str = ACTOR,
+    ) -> None:
+        if train_period <= timedelta(0):
+            raise InvalidValueError("train_period", train_period, "a positive duration")
+        self._store = store
+        self._clock = clock
+        self._trainer = trainer
+        self._registrar = registrar
+        self._monitoring = monitoring
+        self.policy = policy or RetrainingPolicy()
+        self.train_period = train_period
+        self.actor = actor
+        self._running: set[str] = set()
+        self._last_started: dict[str, datetime] = {}
+
+    async def condition(self, model_name: str) -> ModelCondition:
+        """What the policy needs to know about `model_name` now."""
+        async with self._store.unit_of_work() as uow:
+            live = await uow.models.alias(model_name, PRODUCTION)
+            production = None if live is None else await uow.models.get(model_name, live)
+            versions = await uow.models.versions(model_name)
+        drift = degradation = False
+        if production is not None and self._monitoring is not None:
+            report = await self._monitoring.report(model_name, production.version)
+            drift, degradation = report.drift_alert, report.degradation_alert
+        last = self._last_started.get(model_name) or (versions[-1].created_at if versions else None)
+        return ModelCondition(
+            model_name,
+            None if production is None else trained_at(production),
+            drift_alert=drift,
+            degradation_alert=degradation,
+            last_retrain_started_at=last,
+            retrain_running=model_name in self._running,
+        )
+
+    async def evaluate(self, model_name: str) -> RetrainDecision:
+        return decide(self.policy, await self.condition(model_name), self._clock.now())
+
+    async def run(self, model_name: str, *, force: bool = False) -> RetrainResult:
+        """Retrain if the policy says so (or `force`, which still refuses a second concurrent retrain)."""
+        decision = await self.evaluate(model_name)
+        if model_name in self._running or not (decision.retrain or force):
+            return RetrainResult(decision, None)
+        self._running.add(model_name)
+        started = self._clock.now()
+        self._last_started[model_name] = started
+        try:
+            async with self._store.unit_of_work() as uow:
+                parent = await uow.models.alias(model_name, PRODUCTION)
+            window_start = started - self.train_period
+            request = TrainingRequest(model_name, window_start, started, parent_version=parent)
+            trained = await self._trainer.train(request)
+            reason = decision.summary if decision.retrain else f"forced: {decision.summary}"
+            lineage = {
+                "training_run_id": f"train-{secrets.token_hex(6)}",
+                "trained_at": started.isoformat(),
+                "requested_window": [window_start.isoformat(), started.isoformat()],
+                "triggers": [t.value for t in decision.triggers],
+                "parent_version": parent,
+            }
+            version = await self._registrar.register(
+                trained, parent_version=parent, metadata=lineage, actor=self.actor, reason=reason
+            )
+        finally:
+            self._running.discard(model_name)
+        return RetrainResult(decision, version)
+
+
+def trained_at(model: ModelVersion) -> datetime:
+    """When the version was trained: its `trained_at` metadata (ISO 8601) if present, else its registration."""
+    recorded = model.metadata.get("trained_at")
+    if isinstance(recorded, str):
+        try:
+            parsed = datetime.fromisoformat(recorded)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    return model.created_at
