@@ -28,7 +28,10 @@ _SCHEMA_CHECK = """
 SELECT to_regclass('orders') IS NOT NULL
    AND to_regclass('candles') IS NOT NULL
    AND to_regprocedure('galfriday_ensure_candle_partitions(timestamptz, timestamptz)') IS NOT NULL
+   AND to_regclass('predictions') IS NOT NULL
+   AND to_regclass('model_stage_history') IS NOT NULL
 """
+"""One object of each migration (0001, 0002, 0003): a database missing any of them is refused at start."""
 
 
 class PostgresStore:
@@ -93,7 +96,8 @@ class PostgresStore:
         if not migrated:
             await pool.close()
             raise StoreError(
-                f"the Postgres database at {self.where()} has no galfriday schema; run `galfriday db migrate`"
+                f"the Postgres database at {self.where()} lacks the galfriday schema or its latest migrations; "
+                "run `galfriday db migrate`"
             )
         self._pool = pool
 

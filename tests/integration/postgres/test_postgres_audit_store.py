@@ -10,9 +10,10 @@ import pytest
 
 from galfriday.adapters.postgres.audit_repositories import PREDICTION_COPY_ROWS
 from galfriday.adapters.postgres.store import PostgresStore
+from galfriday.adapters.sql.migrations import migrate, rollback
 from galfriday.domain.experiments import ExperimentStatus
 from galfriday.domain.models import ModelStage, ModelStageChange
-from galfriday.errors import InvalidValueError
+from galfriday.errors import InvalidValueError, StoreError
 from galfriday.testing import samples
 from galfriday.testing.audit_store_contract import (
     AUDIT_STATEMENT_NAMES,
@@ -113,3 +114,11 @@ def _chain(changes: list[ModelStageChange]) -> list[ModelStageChange]:
         remaining.remove(following)
         current = following.to_stage
     return chain
+
+
+async def test_starting_on_a_database_without_the_audit_migration_says_to_migrate(empty_dsn: str) -> None:
+    migrate("postgres", empty_dsn)
+    rollback("postgres", empty_dsn, 2)
+    store = PostgresStore(empty_dsn)
+    with pytest.raises(StoreError, match="galfriday db migrate"):
+        await store.start()
