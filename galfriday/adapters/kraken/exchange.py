@@ -9,11 +9,13 @@ subscribing to market data is refused with a message that says why.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from galfriday.adapters.kraken.account import KrakenAccount
+from galfriday.adapters.kraken.fanout import EventFanout
 from galfriday.adapters.kraken.rest import KrakenRestClient
 from galfriday.domain.balances import Balance
 from galfriday.domain.events import ExchangeEvent
@@ -27,6 +29,8 @@ from galfriday.ports.lifecycle import Lifecycle
 
 __all__ = ["NO_STREAM", "KrakenExchange", "ManagedStream"]
 
+log = logging.getLogger(__name__)
+
 NO_STREAM = "no stream"
 """The health reason of a facade built without a stream."""
 
@@ -38,10 +42,14 @@ class ManagedStream(ExchangeStream, Lifecycle, Protocol):
 class KrakenExchange:
     """`ExchangeAccount` and `ExchangeStream` of one Kraken account; use `async with` or start/close."""
 
-    def __init__(self, client: KrakenRestClient, stream: ManagedStream | None = None) -> None:
+    def __init__(
+        self, client: KrakenRestClient, stream: ManagedStream | None = None, *, ready_timeout: float = 10.0
+    ) -> None:
         self._client = client
+        self._ready_timeout = ready_timeout
         self._account = KrakenAccount(client)
         self._stream = stream
+        self._fanout = None if stream is None else EventFanout(stream.events)
         self._closed = asyncio.Event()
         self._started = False
 
@@ -63,17 +71,33 @@ class KrakenExchange:
     # --- lifecycle -----------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the REST session, then connect the stream (if any); a failed stream start closes the client."""
+        """Open the REST session, then connect the stream (if any) and wait up to `ready_timeout` seconds for
+        it to be healthy. A stream still unhealthy then is logged, not fatal: it keeps reconnecting, and
+        stream recovery polls the account meanwhile. A failed stream start closes the client."""
         if self._started:
             return
         await self._client.start()
         try:
             if self._stream is not None:
                 await self._stream.start()
+                await self._await_healthy(self._stream)
         except BaseException:
             await self._client.close()
             raise
         self._started = True
+
+    async def _await_healthy(self, stream: ManagedStream) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._ready_timeout
+        while not (health := stream.health()).healthy:
+            if loop.time() >= deadline:
+                log.warning(
+                    "Kraken stream not healthy %.1fs after start (%s); starting anyway",
+                    self._ready_timeout,
+                    health.reason,
+                )
+                return
+            await asyncio.sleep(0.01)
 
     async def close(self) -> None:
         """Close the stream, then the REST session. Safe to call more than once."""
@@ -82,7 +106,11 @@ class KrakenExchange:
             if self._stream is not None:
                 await self._stream.close()
         finally:
-            await self._client.close()
+            try:
+                if self._fanout is not None:
+                    await self._fanout.close()
+            finally:
+                await self._client.close()
 
     async def __aenter__(self) -> KrakenExchange:
         await self.start()
@@ -123,8 +151,9 @@ class KrakenExchange:
     # --- stream --------------------------------------------------------------------------------------
 
     def events(self) -> AsyncIterator[ExchangeEvent]:
-        if self._stream is not None:
-            return self._stream.events()
+        """Every stream event from now on, for each caller (the stream itself serves one consumer)."""
+        if self._fanout is not None:
+            return self._fanout.subscribe()
         return self._no_events()
 
     async def _no_events(self) -> AsyncIterator[ExchangeEvent]:

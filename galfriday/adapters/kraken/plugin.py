@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from galfriday.adapters.kraken.exchange import KrakenExchange
 from galfriday.adapters.kraken.rate_limit import TIERS, RateTier
 from galfriday.adapters.kraken.rest import KrakenRestClient
+from galfriday.adapters.kraken.stream import KrakenStream
 from galfriday.config import Config, KrakenConfig, Secret
 from galfriday.errors import ConfigurationError
 from galfriday.hookspecs import AdapterContext, RegisterAdapter, hookimpl
@@ -20,7 +21,7 @@ from galfriday.ports.clock import Clock
 if TYPE_CHECKING:
     import click
 
-__all__ = ["kraken_credentials", "kraken_rest_client", "make_kraken_exchange"]
+__all__ = ["kraken_credentials", "kraken_rest_client", "kraken_stream", "make_kraken_exchange"]
 
 
 def rate_tier(kraken: KrakenConfig) -> RateTier:
@@ -52,9 +53,19 @@ def kraken_rest_client(config: Config, clock: Clock | None = None) -> KrakenRest
     return KrakenRestClient(config.kraken.rest_url, key, secret, clock=clock, tier=rate_tier(config.kraken))
 
 
+def kraken_stream(config: Config, client: KrakenRestClient, clock: Clock | None = None) -> KrakenStream:
+    """The WebSocket v2 stream for the configured account: fresh tokens and pair precisions from `client`."""
+    return KrakenStream(
+        config.kraken.ws_url, config.kraken.ws_auth_url, tokens=client, pair_source=client, clock=clock
+    )
+
+
 def make_kraken_exchange(ctx: AdapterContext) -> KrakenExchange:
-    """The exchange adapter: the configured account's REST client behind the `KrakenExchange` facade."""
-    return KrakenExchange(kraken_rest_client(ctx.config, ctx.clock))
+    """The exchange adapter: the configured account's REST client and (unless `[kraken] stream = false`)
+    its WebSocket v2 stream, behind the `KrakenExchange` facade."""
+    client = kraken_rest_client(ctx.config, ctx.clock)
+    stream = kraken_stream(ctx.config, client, ctx.clock) if ctx.config.kraken.stream else None
+    return KrakenExchange(client, stream)
 
 
 @hookimpl

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from galfriday.adapters.kraken.exchange import KrakenExchange, ManagedStream
 from galfriday.adapters.kraken.rate_limit import RateTier
 from galfriday.adapters.kraken.rest import KrakenRestClient, OrderLookupPolicy
+from galfriday.adapters.kraken.stream import KrakenStream, StreamSettings
 from galfriday.adapters.memory.clock import ManualClock
 from galfriday.config import Secret
 from galfriday.domain.executions import OrderSide
@@ -81,7 +82,15 @@ def rest_client(sim: KrakenSimulator) -> KrakenRestClient:
 
 
 def exchange(sim: KrakenSimulator, stream: ManagedStream | None = None) -> KrakenExchange:
+    """A REST-only facade (no stream) unless `stream` is given."""
     return KrakenExchange(rest_client(sim), stream)
+
+
+def streaming_exchange(sim: KrakenSimulator, settings: StreamSettings | None = None) -> KrakenExchange:
+    """The facade with its WebSocket v2 stream (private executions and balances, market data on demand)."""
+    client = rest_client(sim)
+    stream = KrakenStream(sim.ws_url, sim.ws_auth_url, tokens=client, pair_source=client, settings=settings)
+    return KrakenExchange(client, stream)
 
 
 class SimulatorThread:

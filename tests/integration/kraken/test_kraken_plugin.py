@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from kraken_sim_market import KEY, SECRET, simulator
 
-from galfriday.adapters.kraken.exchange import KrakenExchange
+from galfriday.adapters.kraken.exchange import NO_STREAM, KrakenExchange
 from galfriday.app import App
 from galfriday.config import config_from_mapping
 from galfriday.errors import ConfigurationError, StartupError
@@ -27,6 +27,8 @@ def kraken_config(sim: KrakenSimulator, **extra: str) -> dict[str, str]:
         "GALFRIDAY_EXCHANGE": "kraken",
         "GALFRIDAY_STORE": "memory",
         "GALFRIDAY_KRAKEN_REST_URL": sim.rest_url,
+        "GALFRIDAY_KRAKEN_WS_URL": sim.ws_url,
+        "GALFRIDAY_KRAKEN_WS_AUTH_URL": sim.ws_auth_url,
         "GALFRIDAY_KRAKEN_API_KEY": KEY,
         "GALFRIDAY_KRAKEN_API_SECRET": SECRET,
         **extra,
@@ -52,6 +54,15 @@ async def test_the_app_builds_and_starts_a_kraken_exchange_from_the_environment(
         exchange = app.exchange
         assert isinstance(exchange, KrakenExchange)
         assert "BTC/USD" in {pair.symbol for pair in await exchange.pairs()}
+        assert exchange.health().healthy
+
+
+async def test_with_the_stream_turned_off_the_exchange_is_rest_only(sim: KrakenSimulator) -> None:
+    config = config_from_mapping({}, kraken_config(sim, GALFRIDAY_KRAKEN_STREAM="false"))
+
+    async with App.from_config(config, kinds=("exchange",)) as app:
+        assert app.exchange.stream is None
+        assert app.exchange.health().reason == NO_STREAM
 
 
 async def test_without_api_keys_the_app_refuses_to_start_naming_the_variable(sim: KrakenSimulator) -> None:
