@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from galfriday.adapters.kraken.account import KrakenAccount
+from galfriday.adapters.kraken.cli_book import book
 from galfriday.adapters.kraken.plugin import kraken_rest_client
 from galfriday.cli_context import CliContext
 from galfriday.domain.balances import Balance
@@ -98,3 +99,6 @@ def orders(obj: CliContext, as_json: bool) -> None:
         return
     columns = ("exchange_order_id", "client_order_id", "symbol", "side", "type", "quantity")
     _print_table("Kraken open orders", rows, (*columns, "limit_price", "filled_quantity", "status"))
+
+
+kraken.add_command(book)
