@@ -221,3 +221,24 @@ def test_the_trainer_is_registered_as_sklearn_through_the_entry_point() -> None:
     registration = collect_adapters(build_plugin_manager()).get("trainer", "sklearn")
     assert registration.factory is make_sklearn_trainer
     assert registration.distribution == "galfriday"
+
+
+def test_metadata_reads_as_the_registrys_version_metadata(trained: TrainedModel) -> None:
+    from galfriday.domain.model_metadata import VersionMetadata
+
+    metadata = VersionMetadata.from_json(trained.metadata)
+    assert metadata.holdout is not None
+    assert metadata.holdout.hit_rate == trained.metrics["validation_hit_rate"]
+    assert metadata.holdout.holdout_id.startswith("BTC/USD/3600s/h1/")
+    assert metadata.data_window_end == CANDLES[-1].open_time
+    assert metadata.probability_output == "probabilities"
+    assert metadata.extra["training_reference"] == trained.metadata["training_reference"]
+
+
+def test_the_reference_batch_is_the_native_pipelines_probabilities_on_holdout_rows(
+    trained: TrainedModel,
+) -> None:
+    reference = trained.metadata["reference"]
+    x = np.column_stack([reference["inputs"][name] for name in FEATURE_NAMES]).astype(np.float32)
+    assert len(x) == 32
+    assert np.max(np.abs(ort_probabilities(trained.artifact, x) - np.asarray(reference["outputs"]))) <= 1e-5

@@ -10,7 +10,10 @@ shipped model is the best candidate fitted on the pre-holdout rows, so its valid
 The artifact is self-contained ONNX (scaler inside). The metadata carries what the registry and monitoring
 need: the symbol and interval, the data window and a sha256 fingerprint of the candles, the chosen
 hyperparameters and the search's trials, metrics per split, feature importance (|coefficient| on
-standardised features, normalised), the training reference for drift, the ONNX IR version and opset.
+standardised features, normalised), the training reference for drift, the ONNX IR version and opset, and
+what the registry's promotion gates read: `holdout` (its id names the symbol, interval, horizon and holdout
+bars, so two models are compared only on the same holdout), `holdout_window`, and a `reference` batch of 32
+holdout rows with the native pipeline's probabilities (the parity gate).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ MAX_TRIALS = 8
 TIME_BUDGET_SECONDS = 60.0
 HOLDOUT_FRACTION = 0.2
 HYPERPARAMETERS = ("C", "max_trials", "time_budget_seconds")
+REFERENCE_ROWS = 32
+"""Holdout rows kept with the native model's probabilities, for the registry's parity gate."""
 
 
 class SklearnTrainer:
@@ -180,6 +185,24 @@ class SklearnTrainer:
             "onnx_opset": OPSET,
             "parent_version": request.parent_version,
         }
+        validation = metrics["validation"]
+        first, last = table.times[holdout.validate_start], table.times[len(y) - 1]
+        metadata["holdout_window"] = [first.isoformat(), last.isoformat()]
+        series = f"{self.symbol}/{self.interval_seconds}s/h{self.horizon}"
+        metadata["holdout"] = {
+            "holdout_id": f"{series}/{first.isoformat()}/{last.isoformat()}",
+            "brier": validation["brier"],
+            "log_loss": validation["log_loss"],
+            "hit_rate": validation["hit_rate"],
+        }
+        reference_rows = x[holdout.validate_start : holdout.validate_start + REFERENCE_ROWS]
+        metadata["reference"] = {
+            "inputs": {
+                name: reference_rows[:, i].astype(float).tolist() for i, name in enumerate(FEATURE_NAMES)
+            },
+            "outputs": pipeline.predict_proba(reference_rows).astype(float).tolist(),
+        }
+        metadata["probability_output"] = "probabilities"
         flat = {
             f"{split}_{name}": value for split, values in metrics.items() for name, value in values.items()
         }
