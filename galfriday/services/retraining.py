@@ -8,8 +8,8 @@ carries the lineage: parent version, data window, data fingerprint (from the tra
 a training run id. One retrain at a time per model (in this process); the cooldown counts from the last
 start, remembered here and otherwise taken from the newest registered version.
 
-Registration goes through the small `ModelRegistrar` interface; `DirectRegistrar` is a minimal one over the
-artifact and model stores, and the model registry service satisfies it once wired in.
+Registration goes through the small `ModelRegistrar` interface; `RegistryRegistrar` is it over the model
+registry service (artifact checked and stored, IR version and opset recorded, registration audited).
 """
 
 from __future__ import annotations
@@ -20,14 +20,16 @@ from typing import Any, Protocol
 
 from attrs import frozen
 
+from galfriday.domain.model_metadata import VersionMetadata
 from galfriday.domain.model_stages import PRODUCTION
 from galfriday.domain.models import ModelVersion, TrainedModel, TrainingRequest
 from galfriday.domain.retraining_policy import ModelCondition, RetrainDecision, RetrainingPolicy, decide
-from galfriday.errors import InvalidValueError, ModelError
+from galfriday.errors import InvalidValueError
 from galfriday.ports.clock import Clock
-from galfriday.ports.models import ArtifactStore, Trainer
+from galfriday.ports.models import Trainer
 from galfriday.ports.stores import Store
 from galfriday.services.model_monitoring import ModelMonitoringService
+from galfriday.services.model_registry import ModelRegistry, Registration
 
 TRAIN_PERIOD = timedelta(days=90)
 ACTOR = "retraining"
@@ -47,17 +49,11 @@ class ModelRegistrar(Protocol):
     ) -> ModelVersion: ...
 
 
-class DirectRegistrar:
-    """`ModelRegistrar` straight over the artifact store and the model store, in one unit of work.
+class RegistryRegistrar:
+    """`ModelRegistrar` through the model registry: artifact checked and stored, metadata typed, audited."""
 
-    The artifact is stored under the number the version will get (the newest + 1, read in the same unit of
-    work); if the store numbers it differently (a concurrent registration), nothing is committed.
-    """
-
-    def __init__(self, store: Store, artifacts: ArtifactStore, clock: Clock) -> None:
-        self._store = store
-        self._artifacts = artifacts
-        self._clock = clock
+    def __init__(self, registry: ModelRegistry) -> None:
+        self._registry = registry
 
     async def register(
         self,
@@ -68,30 +64,11 @@ class DirectRegistrar:
         actor: str,
         reason: str,
     ) -> ModelVersion:
-        async with self._store.unit_of_work() as uow:
-            existing = await uow.models.versions(trained.model_name)
-            number = existing[-1].version + 1 if existing else 1
-            uri, sha256 = await self._artifacts.put(trained.model_name, number, trained.artifact)
-            version = await uow.models.register(
-                name=trained.model_name,
-                artifact_uri=uri,
-                artifact_sha256=sha256,
-                created_at=self._clock.now(),
-                features=trained.features,
-                parent_version=parent_version,
-                metadata={
-                    **trained.metadata,
-                    **metadata,
-                    "registered_by": actor,
-                    "registered_because": reason,
-                },
-            )
-            if version.version != number:
-                raise ModelError(
-                    f"{trained.model_name}: registered as v{version.version}, stored as v{number}; retry"
-                )
-            await uow.commit()
-        return version
+        document = VersionMetadata.from_json({**trained.metadata, **metadata})
+        registration = Registration(
+            trained.model_name, trained.artifact, trained.features, document, parent_version
+        )
+        return await self._registry.register(registration, actor=actor, reason=reason)
 
 
 @frozen

@@ -10,11 +10,13 @@ import pytest
 from galfriday.adapters.memory.artifacts import MemoryArtifactStore
 from galfriday.adapters.memory.clock import ManualClock
 from galfriday.adapters.memory.store import MemoryStore
+from galfriday.adapters.onnx.runtime import OnnxModelRuntime
 from galfriday.adapters.sklearn.trainer import SklearnTrainer, fingerprint
 from galfriday.domain.models import ModelStage, TrainedModel, TrainingRequest
 from galfriday.domain.retraining_policy import RetrainTrigger
 from galfriday.services.model_monitoring import ModelMonitoringService
-from galfriday.services.retraining import DirectRegistrar, RetrainingService
+from galfriday.services.model_registry import ModelRegistry
+from galfriday.services.retraining import RegistryRegistrar, RetrainingService
 from galfriday.testing.candle_walk import candle_walk
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -28,6 +30,7 @@ class World:
         self.artifacts = MemoryArtifactStore()
         self.clock = ManualClock(NOW)
         self.trainer = SklearnTrainer(self.store, symbol="BTC/USD", interval_seconds=3600, max_trials=1)
+        self.registry = ModelRegistry(self.store, self.artifacts, OnnxModelRuntime(), self.clock)
         self.monitoring = ModelMonitoringService(self.store, self.clock, window=timedelta(hours=500))
         self.service = self.retraining(self.trainer)
 
@@ -36,7 +39,7 @@ class World:
             self.store,
             self.clock,
             trainer,  # type: ignore[arg-type]
-            DirectRegistrar(self.store, self.artifacts, self.clock),
+            RegistryRegistrar(self.registry),
             monitoring=self.monitoring,
             train_period=timedelta(hours=1_200),
         )
@@ -78,6 +81,7 @@ async def test_a_model_with_no_version_is_trained_and_registered_with_its_lineag
     assert meta["data_fingerprint"] == fingerprint(HISTORY[300:])
     assert meta["triggers"] == ["no_model"]
     assert meta["registered_by"] == "retraining"
+    assert meta["onnx_opset"] == 17
     assert meta["training_run_id"].startswith("train-")
     assert await world.artifacts.get(version.artifact_uri, version.artifact_sha256)
 
@@ -101,7 +105,7 @@ async def test_drift_after_training_retrains_with_production_as_parent(world: Wo
     assert RetrainTrigger.DRIFT in result.decision.triggers
     assert result.version is not None
     assert (result.version.version, result.version.parent_version) == (2, 1)
-    assert "data drift alert" in result.version.metadata["registered_because"]
+    assert "data drift alert" in result.version.metadata["registration_reason"]
 
 
 async def test_the_cooldown_holds_a_second_retrain(world: World) -> None:
@@ -127,10 +131,12 @@ class GatedTrainer:
     def __init__(self, inner: SklearnTrainer) -> None:
         self.inner = inner
         self.gate = asyncio.Event()
+        self.entered = asyncio.Event()
         self.calls = 0
 
     async def train(self, request: TrainingRequest) -> TrainedModel:
         self.calls += 1
+        self.entered.set()
         await self.gate.wait()
         return await self.inner.train(request)
 
@@ -139,8 +145,7 @@ async def test_only_one_retrain_of_a_model_runs_at_a_time(world: World) -> None:
     gated = GatedTrainer(world.trainer)
     service = world.retraining(gated)
     first = asyncio.create_task(service.run("btc"))
-    while gated.calls == 0:  # the first retrain has reached the trainer
-        await asyncio.sleep(0)
+    await gated.entered.wait()  # the first retrain has reached the trainer
     second = await service.run("btc", force=True)
     gated.gate.set()
     assert (await first).version is not None
@@ -155,4 +160,4 @@ async def test_force_retrains_without_a_trigger_and_says_so(world: World) -> Non
     world.clock.advance(7 * 3600)
     result = await world.service.run("btc", force=True)
     assert result.version is not None
-    assert result.version.metadata["registered_because"].startswith("forced: ")
+    assert result.version.metadata["registration_reason"].startswith("forced: ")
