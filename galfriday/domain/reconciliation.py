@@ -109,6 +109,10 @@ def _orders(value: Iterable[Order]) -> tuple[Order, ...]:
     return tuple(value)
 
 
+def _executions(value: Iterable[Execution]) -> tuple[Execution, ...]:
+    return tuple(value)
+
+
 def _balances(value: Iterable[Balance] | Mapping[str, Balance]) -> dict[str, Balance]:
     if isinstance(value, Mapping):
         return dict(value)
@@ -128,7 +132,7 @@ class InternalState:
 
     balances: dict[str, Balance] = field(factory=dict, converter=_balances)
     orders: tuple[Order, ...] = field(default=(), converter=_orders)
-    executions: tuple[Execution, ...] = field(default=(), converter=tuple)
+    executions: tuple[Execution, ...] = field(default=(), converter=_executions)
     positions: dict[str, Position] = field(factory=dict, converter=_positions)
 
 
@@ -141,7 +145,7 @@ class ExchangeSnapshot:
     since: datetime = field(converter=to_utc)
     balances: dict[str, Balance] = field(factory=dict, converter=_balances)
     orders: tuple[Order, ...] = field(default=(), converter=_orders)
-    trades: tuple[Execution, ...] = field(default=(), converter=tuple)
+    trades: tuple[Execution, ...] = field(default=(), converter=_executions)
 
 
 def reconcile(internal: InternalState, snapshot: ExchangeSnapshot) -> list[Discrepancy]:
