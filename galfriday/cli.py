@@ -20,6 +20,7 @@ from galfriday.config import ENVIRONMENT_VARIABLES, Secret
 from galfriday.db_commands import db
 from galfriday.errors import GalfridayError
 from galfriday.experiments_commands import experiments
+from galfriday.models_commands import models
 from galfriday.plugins import build_plugin_manager, collect_adapters
 from galfriday.run_command import run
 from galfriday.simulator_cli import simulator
@@ -100,6 +101,7 @@ cli.add_command(db)
 cli.add_command(run)
 cli.add_command(simulator)
 cli.add_command(experiments)
+cli.add_command(models)
 
 
 def build_cli() -> click.Group:
