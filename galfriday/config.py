@@ -20,6 +20,7 @@ import attrs
 from attrs import field, frozen
 
 from galfriday.domain.retention import RetentionPolicy
+from galfriday.domain.tolerance import TolerancePolicy
 from galfriday.errors import ConfigurationError, InvalidValueError
 
 ENV_PREFIX = "GALFRIDAY_"
@@ -162,6 +163,40 @@ class RuntimeConfig:
 
 
 @frozen
+class ReconciliationConfig:
+    """Reconciliation with the exchange: when it runs, how an unknown outcome is retried, what is tolerated.
+
+    Environment: GALFRIDAY_RECONCILIATION_INTERVAL_SECONDS, _WAIT_AT_STARTUP, _HALT_ON_MANUAL_REVIEW,
+    _ALWAYS_IMPORT_FILLS, _RETRIES, _RETRY_BACKOFF_SECONDS, _LOOKBACK_SECONDS. `tolerances` is set in the file
+    only: `[reconciliation.tolerances]` with `default`, assets (`BTC`) and pairs (`"BTC/USD"`), each a table
+    `{absolute = "0.0001", relative = "0.001"}` (see galfriday.domain.tolerance).
+    """
+
+    interval_seconds: float = 86400.0
+    """Seconds between scheduled runs (daily by default)."""
+    wait_at_startup: bool = True
+    """Hold new orders until the start-up run has succeeded."""
+    halt_on_manual_review: bool = True
+    """Hold new orders while discrepancies beyond tolerance await a human."""
+    always_import_fills: bool = True
+    """Import a fill the exchange's trade history holds and we lack, whatever its size."""
+    retries: int = 3
+    """Retries of an exchange call whose outcome is unknown, before the run fails (changing nothing)."""
+    retry_backoff_seconds: float = 0.5
+    """The first retry's delay; each further retry doubles it."""
+    lookback_seconds: float = 3600.0
+    """How far before the last run's checkpoint the exchange's history is read again."""
+    tolerances: dict[str, Any] = field(factory=dict)
+
+    def policy(self) -> TolerancePolicy:
+        return TolerancePolicy.from_table(
+            self.tolerances,
+            halt_on_manual_review=self.halt_on_manual_review,
+            always_import_fills=self.always_import_fills,
+        )
+
+
+@frozen
 class LoggingConfig:
     level: str = "INFO"
 
@@ -178,6 +213,7 @@ class Config:
     notifier: NotifierConfig = NotifierConfig()
     retention: RetentionConfig = RetentionConfig()
     runtime: RuntimeConfig = RuntimeConfig()
+    reconciliation: ReconciliationConfig = ReconciliationConfig()
     logging: LoggingConfig = LoggingConfig()
 
     def with_overrides(self, **sections: Any) -> Config:
@@ -199,11 +235,14 @@ def _section_classes() -> dict[str, type[Any]]:
     return {f.name: f.default.__class__ for f in attrs.fields(Config)}
 
 
+_FILE_ONLY = ("settings", "policies", "tolerances")
+"""Tables that only the configuration file sets."""
+
 ENVIRONMENT_VARIABLES: dict[str, str] = {
     _env_name(section, f.name): f"[{section}] {f.name}"
     for section, cls in _section_classes().items()
     for f in attrs.fields(cls)
-    if f.name not in ("settings", "policies")
+    if f.name not in _FILE_ONLY
 }
 """Every environment variable galfriday reads, mapped to the configuration key it sets."""
 
@@ -324,7 +363,7 @@ def _build_section(section: str, cls: type[Any], raw: Mapping[str, Any], env: Ma
                 )
             values[name] = _converter_for(f.type)(key, raw[name])
         env_value = env.get(_env_name(section, name))
-        if env_value is not None and name != "settings":
+        if env_value is not None and name not in _FILE_ONLY:
             values[name] = _converter_for(f.type)(_env_name(section, name), env_value)
     try:
         return cls(**values)
@@ -402,6 +441,19 @@ def _validate(config: Config) -> None:
             raise ConfigurationError(key, url, f"a URL starting with {' or '.join(schemes)}")
 
 
+def _validate_reconciliation(config: ReconciliationConfig) -> None:
+    for key in ("interval_seconds", "retry_backoff_seconds", "lookback_seconds"):
+        value = getattr(config, key)
+        if value < 0 or (key == "interval_seconds" and value == 0):
+            raise ConfigurationError(f"reconciliation.{key}", value, "seconds (interval above 0)")
+    if config.retries < 0:
+        raise ConfigurationError("reconciliation.retries", config.retries, "a whole number, zero or more")
+    try:
+        config.policy()
+    except InvalidValueError as exc:
+        raise ConfigurationError(f"reconciliation.{exc.field}", exc.value, exc.expected) from None
+
+
 def config_from_mapping(raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Config:
     """Build a Config from a parsed TOML document and an environment (os.environ by default)."""
     env = os.environ if environ is None else environ
@@ -417,6 +469,7 @@ def config_from_mapping(raw: Mapping[str, Any], environ: Mapping[str, str] | Non
     sections["kraken"] = _read_secret_files(sections["kraken"])
     config = Config(**sections)
     _validate(config)
+    _validate_reconciliation(config.reconciliation)
     return config
 
 
