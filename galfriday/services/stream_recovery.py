@@ -44,7 +44,7 @@ from galfriday.domain.events import (
 )
 from galfriday.domain.executions import Execution
 from galfriday.domain.orders import Order
-from galfriday.errors import DomainError, ExchangeError, InvalidValueError
+from galfriday.errors import DomainError, DuplicateKeyError, ExchangeError, InvalidValueError
 from galfriday.ports.clock import Clock
 from galfriday.ports.exchange import ExchangeAccount, ExchangeStream
 from galfriday.ports.stores import Store
@@ -167,9 +167,22 @@ class StreamRecovery:
         await self.observe(event)
 
     async def apply(self, event: ExchangeEvent) -> object:
-        """Apply one stream event through the tracker, never while a backfill is applying its own."""
+        """Apply one stream event through the tracker, never while a backfill is applying its own.
+
+        An execution already stored in another form (REST's TradesHistory has no client order id and a
+        coarser time than the stream) is the same fill: the stored one is kept and this one is skipped.
+        """
         async with self._lock:
-            return await self._tracker.handle(event)
+            try:
+                return await self._tracker.handle(event)
+            except DuplicateKeyError:
+                if not isinstance(event, ExecutionReported):
+                    raise
+                log.info(
+                    "execution %s is already stored in another form (stream vs REST); kept the stored one",
+                    event.execution.exec_id,
+                )
+                return []
 
     async def observe(self, event: ExchangeEvent) -> None:
         """Act on what an applied event says about the stream: backfill, poll, close or open the gate."""
@@ -330,11 +343,15 @@ class StreamRecovery:
         return sorted(found.values(), key=lambda o: (o.updated_at, _key(o)))
 
     async def _apply_executions(self, executions: list[Execution]) -> tuple[int, int]:
-        """Apply fills oldest first; how many were new to the store, and how many were refused."""
+        """Apply the fills the store does not hold yet, oldest first; how many, and how many were refused.
+
+        A stored fill is never offered again: the stream's form of it (with the client order id and the
+        exact time) and REST's differ, and the store refuses a different execution under a known exec id.
+        """
         async with self._store.unit_of_work() as uow:
-            fresh = {e.exec_id for e in executions if await uow.executions.get(e.exec_id) is None}
+            fresh = {e.exec_id: e for e in executions if await uow.executions.get(e.exec_id) is None}
         refused = 0
-        for execution in sorted(executions, key=lambda e: (e.timestamp, e.exec_id)):
+        for execution in sorted(fresh.values(), key=lambda e: (e.timestamp, e.exec_id)):
             refused += await self._apply(ExecutionReported(execution))
         return len(fresh), refused
 

@@ -1,20 +1,21 @@
 """End to end: the Kraken simulator, KrakenExchange, OrderTracker, StreamRecovery and the SQLite store.
 
-Our orders fill while the stream cannot tell us (REST only: the account is polled; REST calls fail now and
-then), and local state must end identical to the simulator's truth: every execution stored once, none
-missing, every order's fills adding up to what Kraken says it filled.
+Our orders fill while the stream cannot tell us (REST only, the account polled with REST calls failing now
+and then; or over the WebSocket stream through chaos: duplicates, reordering, an outage, lost frames), and
+local state must end identical to the simulator's truth: every execution stored once, none missing, every
+order's fills adding up to what Kraken says it filled.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from kraken_sim_market import exchange, simulator
+from kraken_sim_market import exchange, simulator, streaming_exchange
 
 from galfriday.adapters.kraken.exchange import KrakenExchange
 from galfriday.adapters.memory.bus import MemoryEventBus
@@ -54,14 +55,19 @@ async def kraken(sim: KrakenSimulator) -> AsyncIterator[KrakenExchange]:
 
 
 async def place(
-    kraken: KrakenExchange, tracker: OrderTracker, side: OrderSide, price: Decimal, n: int
+    kraken: KrakenExchange,
+    tracker: OrderTracker,
+    side: OrderSide,
+    price: Decimal,
+    n: int,
+    quantity: Decimal = QUANTITY,
 ) -> Order:
     order = Order.create(
         client_order_id=f"e2e-{side.value}-{n}",
         symbol=SYMBOL,
         side=side,
         order_type=OrderType.LIMIT,
-        quantity=QUANTITY,
+        quantity=quantity,
         limit_price=price,
         at=SystemClock().now(),
     )
@@ -129,3 +135,69 @@ async def test_fills_while_only_rest_can_see_them_end_identical_to_the_truth(
     net = sum((e.quantity * e.side.sign for e in truth.domain_executions()), Decimal(0))
     assert position is not None
     assert position.quantity == net
+
+
+async def test_fills_missed_by_the_stream_are_recovered_after_reconnect_and_gaps(
+    sim: KrakenSimulator, store: SqliteStore
+) -> None:
+    """Over the WebSocket stream: duplicated and reordered frames, 55 fills during an outage (more than the
+    50 trades a reconnect's snapshot repeats), then lost frames; local state ends equal to the truth."""
+    quantity = Decimal("0.0400")
+    async with streaming_exchange(sim) as kraken:
+        tracker = OrderTracker(store, MemoryEventBus(maxsize=100_000))
+        recovery = StreamRecovery(
+            kraken, kraken, tracker, store, SystemClock(), poll_interval=60.0, retry_delay=0.05
+        )
+        await recovery.start()
+        try:
+            await wait_until(lambda: recovery.gate.is_open, "the gate opening once the stream is healthy")
+            for i in range(20):
+                await place(kraken, tracker, OrderSide.BUY, Decimal(29000 + 50 * i), i, quantity)
+
+            sim.chaos.duplicate_next(3)
+            sim.chaos.reorder_next(3)
+            await other_traders_sell(sim, 6)
+            await wait_until(lambda: converged(sim, store), "the stream applying duplicated, reordered fills")
+
+            sim.chaos.refuse_connections(1.5)
+            sim.chaos.drop_connections("private")
+            await wait_until(lambda: not kraken.health().healthy, "the stream noticing the drop")
+            await other_traders_sell(sim, 55)
+            await wait_until(lambda: converged(sim, store), "recovery after the reconnect", within=30)
+            recovered = sum(r.executions_new for r in recovery.reports if r.reason == "reconnect")
+            assert recovered > 0, "the reconnect's snapshot cannot hold 55 fills: some must come from REST"
+
+            sim.chaos.drop_next(2)
+            await other_traders_sell(sim, 5)
+            await wait_until(lambda: converged(sim, store), "recovery after the gap", within=30)
+            assert sum(r.executions_new for r in recovery.reports if r.reason == "gap") > 0
+        finally:
+            await recovery.close()
+
+    truth = sim.truth()
+    async with store.unit_of_work() as uow:
+        stored = await uow.executions.since(START_OF_TIME)
+        position = await uow.positions.get(SYMBOL)
+    assert len(truth.executions) == 66
+    assert sorted(key(e) for e in stored) == sorted(key(e) for e in truth.domain_executions())
+    assert position is not None
+    assert position.quantity == sum((e.quantity for e in truth.domain_executions()), Decimal(0))
+
+
+async def other_traders_sell(sim: KrakenSimulator, fills: int) -> None:
+    """`fills` sells of 0.01 that each take from our best bid."""
+    for _ in range(fills):
+        sim.market.trade(SYMBOL, OrderSide.SELL, Decimal("29000.0"), QUANTITY)
+        await asyncio.sleep(0.005)
+
+
+async def wait_until(check: Callable[[], object], what: str, within: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{what} did not happen within {within}s"
+        await asyncio.sleep(0.05)
