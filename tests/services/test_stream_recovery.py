@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 from recovery_world import QUANTITY, LossyStream, World, eventually, make_world
 
-from galfriday.domain.events import StreamRecoveryNeeded
+from galfriday.domain.events import ExecutionReported, StreamRecoveryNeeded
 from galfriday.domain.executions import Execution, OrderSide
 from galfriday.domain.order_status import OrderStatus
 from galfriday.errors import InvalidValueError, OrderGateClosedError
@@ -319,3 +320,16 @@ async def test_an_order_still_short_of_fills_makes_the_backfill_look_further_bac
     assert report.widened
     assert await _filled(world, order.client_order_id)
     await recovery.close()
+
+
+async def test_a_stream_fill_already_stored_in_rests_form_is_skipped_not_an_error(world: World) -> None:
+    recovery = recovery_for(world)
+    order = await world.submit()
+    await world.fill_against(order)
+    [fill] = await world.exchange.trades_since(order.created_at)
+    rest_form = attrs.evolve(fill, client_order_id=None, timestamp=fill.timestamp.replace(microsecond=0))
+    await recovery.apply(ExecutionReported(rest_form))
+
+    await recovery.apply(ExecutionReported(fill))
+
+    assert await world.stored_executions() == [rest_form]
