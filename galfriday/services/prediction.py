@@ -49,7 +49,7 @@ class Served(NamedTuple):
 class _Route:
     """How one model name is served right now (built once per change, read on every request)."""
 
-    __slots__ = ("candidate", "control", "experiment_id", "shadow", "split", "table")
+    __slots__ = ("arms", "candidate", "control", "experiment_id", "shadow", "split", "table")
 
     def __init__(
         self,
@@ -64,6 +64,9 @@ class _Route:
         self.table = table
         self.shadow = table is not None and table.shadow
         self.split = table is not None and not table.shadow
+        self.arms: tuple[tuple[ModelVersion, str], ...] = ((control, CONTROL),)
+        if candidate is not None:
+            self.arms += ((candidate, CANDIDATE),)
 
 
 class PredictionService:
@@ -73,6 +76,8 @@ class PredictionService:
         self._runtime = runtime
         self._log = prediction_log
         self._clock = clock
+        self._now = clock.now
+        self._append = prediction_log.append
         self._routes: dict[str, _Route] = {}
         self._prefix = f"{secrets.token_hex(6)}-"
         self._counter = itertools.count(1)
@@ -140,16 +145,11 @@ class PredictionService:
                 routing_key = prediction_id
             if route.split:
                 bucket = route.table.bucket_index(routing_key)
-                if route.table.split_arm(bucket).name == CANDIDATE:
-                    model = route.candidate  # type: ignore[assignment]  # set with every table
-                    arm = CANDIDATE
-                else:
-                    arm = CONTROL
+                model, arm = route.arms[route.table.split_position(bucket)]
             else:
                 arm = CONTROL
         prediction = await self._runtime.predict(model, features)
-        at = self._clock.now()
-        self._log.append(
+        self._append(
             LoggedPrediction(
                 prediction_id,
                 model_name,
@@ -160,7 +160,7 @@ class PredictionService:
                 True,
                 prediction.outputs,
                 prediction.latency_seconds,
-                at,
+                self._now(),
                 bucket,
             )
         )
@@ -177,7 +177,7 @@ class PredictionService:
             self.shadow_failures += 1
             log.warning("shadow candidate %s v%d failed", candidate.name, candidate.version, exc_info=True)
             return
-        self._log.append(
+        self._append(
             LoggedPrediction(
                 shadow_prediction_id(acted_id),
                 candidate.name,
@@ -188,7 +188,7 @@ class PredictionService:
                 False,
                 prediction.outputs,
                 prediction.latency_seconds,
-                self._clock.now(),
+                self._now(),
                 None,
             )
         )

@@ -65,6 +65,8 @@ class LoggedPrediction(NamedTuple):
 
 def flat_floats(value: Any) -> tuple[float, ...]:
     """A model output (a number, a sequence, nested sequences or an array) as a flat tuple of floats."""
+    if type(value) is tuple and all(type(item) is float for item in value):
+        return value  # what the runtime port returns: nothing to convert
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, list | tuple):
