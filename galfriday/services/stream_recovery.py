@@ -10,7 +10,8 @@ could lose one. When another component reads the stream (the runtime's order int
 A backfill runs at start, on every `StreamRecoveryNeeded` (a reconnect or a sequence gap) and when
 the stream turns healthy after being down; while the stream is unhealthy the account is polled every
 `poll_interval` seconds instead. The order gate stays closed (source `stream`) from the moment the stream is
-in doubt until it is healthy again and a backfill has finished after that.
+in doubt until it is healthy again and a backfill has finished after that; given a `TradingGate` (the one
+reconciliation halts), the same hold is placed and lifted there under the key `stream`.
 
 A backfill:
 1. asks for every open order on the exchange (adopting ones we did not place), for our non-terminal orders
@@ -50,6 +51,7 @@ from galfriday.ports.exchange import ExchangeAccount, ExchangeStream
 from galfriday.ports.stores import Store
 from galfriday.services.order_gate import OrderGate
 from galfriday.services.order_tracking import OrderTracker
+from galfriday.services.trading_gate import TradingGate
 
 __all__ = ["GATE_SOURCE", "RecoveryReport", "StreamRecovery"]
 
@@ -87,6 +89,7 @@ class StreamRecovery:
         clock: Clock,
         *,
         gate: OrderGate | None = None,
+        trading_gate: TradingGate | None = None,
         poll_interval: float = 5.0,
         margin: timedelta = timedelta(seconds=60),
         retry_delay: float = 1.0,
@@ -101,6 +104,7 @@ class StreamRecovery:
         self._store = store
         self._clock = clock
         self.gate = gate or OrderGate()
+        self.trading_gate = trading_gate
         self._poll_interval = poll_interval
         self._margin = margin
         self._retry_delay = retry_delay
@@ -126,7 +130,7 @@ class StreamRecovery:
         self._healthy = self._stream.health().healthy
         if not self._healthy:
             self._mark_in_doubt(self._clock.now())
-        self.gate.close(GATE_SOURCE, "starting: backfilling through the account")
+        self._hold("starting: backfilling through the account")
         await self._backfill_until_done("start", None)
         if events is not None:
             self._consumer = asyncio.get_running_loop().create_task(self._consume(events))
@@ -189,7 +193,7 @@ class StreamRecovery:
         if isinstance(event, StreamRecoveryNeeded):
             self._mark_in_doubt(event.occurred_at if event.since is None else event.since)
             self._healthy = self._stream.health().healthy
-            self.gate.close(GATE_SOURCE, f"recovering after a {event.reason}")
+            self._hold(f"recovering after a {event.reason}")
             await self._backfill_until_done(event.reason, event.since)
             self._update_gate(self._stream.health().reason)
         elif isinstance(event, StreamStatusChanged):
@@ -198,9 +202,19 @@ class StreamRecovery:
                 self._mark_in_doubt(event.occurred_at)
             elif self.needs_backfill:
                 self._stop_polling()
-                self.gate.close(GATE_SOURCE, f"stream {event.reason}: backfilling through the account")
+                self._hold(f"stream {event.reason}: backfilling through the account")
                 await self._backfill_until_done("reconnect", self._in_doubt_since)
             self._update_gate(event.reason)
+
+    def _hold(self, reason: str) -> None:
+        self.gate.close(GATE_SOURCE, reason)
+        if self.trading_gate is not None:
+            self.trading_gate.halt(GATE_SOURCE, reason)
+
+    def _release(self) -> None:
+        self.gate.open(GATE_SOURCE)
+        if self.trading_gate is not None:
+            self.trading_gate.resume(GATE_SOURCE)
 
     def _mark_in_doubt(self, since: datetime) -> None:
         self._doubts += 1
@@ -210,10 +224,10 @@ class StreamRecovery:
     def _update_gate(self, reason: str) -> None:
         """Open the gate when the stream is healthy and caught up; poll while it is unhealthy."""
         if self._healthy and not self.needs_backfill:
-            self.gate.open(GATE_SOURCE)
+            self._release()
             self._stop_polling()
         elif not self._healthy:
-            self.gate.close(GATE_SOURCE, f"stream unhealthy: {reason}")
+            self._hold(f"stream unhealthy: {reason}")
             self._start_polling()
 
     def _start_polling(self) -> None:

@@ -14,10 +14,11 @@ from recovery_world import QUANTITY, LossyStream, World, eventually, make_world
 from galfriday.domain.events import ExecutionReported, StreamRecoveryNeeded
 from galfriday.domain.executions import Execution, OrderSide
 from galfriday.domain.order_status import OrderStatus
-from galfriday.errors import InvalidValueError, OrderGateClosedError
+from galfriday.errors import InvalidValueError, OrderGateClosedError, TradingHaltedError
 from galfriday.ports.exchange import ExchangeStream
 from galfriday.services.order_gate import OrderGate
 from galfriday.services.stream_recovery import GATE_SOURCE, StreamRecovery
+from galfriday.services.trading_gate import TradingGate
 
 ABOVE_THE_MARKET = Decimal("51000.0")
 SLOW_POLL = 60.0
@@ -333,3 +334,30 @@ async def test_a_stream_fill_already_stored_in_rests_form_is_skipped_not_an_erro
     await recovery.apply(ExecutionReported(fill))
 
     assert await world.stored_executions() == [rest_form]
+
+
+async def test_stream_health_is_fed_into_the_trading_gate_that_reconciliation_halts(world: World) -> None:
+    trading_gate = TradingGate()
+    trading_gate.halt("reconciliation", "drift too large")
+    recovery = StreamRecovery(
+        world.exchange,
+        world.exchange,
+        world.tracker,
+        world.store,
+        world.clock,
+        trading_gate=trading_gate,
+        poll_interval=SLOW_POLL,
+    )
+    await recovery.start()
+    try:
+        world.exchange.disconnect()
+        await eventually(lambda: GATE_SOURCE in trading_gate.reasons, "the stream halting trading")
+        with pytest.raises(TradingHaltedError, match="stream"):
+            trading_gate.check()
+
+        world.exchange.reconnect()
+
+        await eventually(lambda: GATE_SOURCE not in trading_gate.reasons, "the stream lifting its halt")
+        assert trading_gate.reasons == {"reconciliation": "drift too large"}
+    finally:
+        await recovery.close()
