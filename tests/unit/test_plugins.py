@@ -55,7 +55,7 @@ def test_plugins_named_in_the_environment_are_disabled(monkeypatch: pytest.Monke
     assert disabled_plugins() == {"memory", "log"}
     registry = collect_adapters(build_plugin_manager())
     assert "memory" not in registry.names("store")
-    assert registry.names("notifier") == []
+    assert not {"memory", "log"} & set(registry.names("notifier"))
 
 
 def test_two_plugins_claiming_the_same_name_is_an_error() -> None:
