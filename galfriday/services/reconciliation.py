@@ -314,7 +314,7 @@ class ReconciliationService:
             discrepancies_found=len(report.outcomes),
             auto_corrected=len(report.corrected),
             manual_review_required=len(report.manual_review),
-            report=report.document(),
+            report={**report.document(), "run_id": run_id},
         )
 
     async def _failed(
