@@ -22,6 +22,7 @@ from galfriday.errors import GalfridayError
 from galfriday.experiments_commands import experiments
 from galfriday.models_commands import models
 from galfriday.plugins import build_plugin_manager, collect_adapters
+from galfriday.reconcile_command import reconcile
 from galfriday.run_command import run
 from galfriday.simulator_cli import simulator
 
@@ -102,6 +103,7 @@ cli.add_command(run)
 cli.add_command(simulator)
 cli.add_command(experiments)
 cli.add_command(models)
+cli.add_command(reconcile)
 
 
 def build_cli() -> click.Group:
