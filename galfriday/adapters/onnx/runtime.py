@@ -64,7 +64,6 @@ class LoadedModel:
         "matrix",
         "names",
         "numpy_dtypes",
-        "output_floats",
         "output_names",
         "run",
         "session",
@@ -91,36 +90,31 @@ class LoadedModel:
             self.numpy_dtypes = tuple(np.dtype(by_name[n].dtype) for n in self.names)
             self.shapes = tuple((-1, 1) if len(by_name[n].shape) == 2 else (-1,) for n in self.names)
         self.output_names = tuple(t.name for t in info.outputs)
-        self.output_floats = tuple(t.dtype in ("float32", "float64") for t in info.outputs)
 
-    def encode(self, features: Mapping[str, Sequence[float]]) -> tuple[dict[str, Any], int]:
-        """The graph's input feed and the row count; `InvalidValueError` naming the first bad feature."""
+    def encode(self, features: Mapping[str, Sequence[float]]) -> dict[str, Any]:
+        """The graph's input feed; `InvalidValueError` naming the first bad feature."""
         try:
             if len(features) != self.width:
                 raise ValueError("feature count")
-            columns = [features[name] for name in self.names]
-            values = np.array(columns)
-            if values.ndim != 2 or values.dtype.kind not in _NUMERIC_KINDS or values.shape[1] == 0:
+            values = np.array([features[name] for name in self.names])
+            if values.dtype.kind not in _NUMERIC_KINDS or values.ndim != 2 or not values.size:
                 raise ValueError("not a numeric matrix")
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (KeyError, TypeError, ValueError):
             raise self.diagnose(features) from None
-        rows = values.shape[1]
-        if self.matrix:
-            matrix = values.T if rows == 1 else np.ascontiguousarray(values.T)
-            return {self.input_names[0]: matrix.astype(self.numpy_dtypes[0], copy=False)}, rows
-        feed = {
+        if self.matrix:  # (features, rows) -> (rows, features), C-contiguous after the cast
+            return {self.input_names[0]: values.T.astype(self.numpy_dtypes[0], order="C")}
+        return {
             name: values[i].astype(dtype).reshape(shape)
             for i, (name, dtype, shape) in enumerate(
                 zip(self.input_names, self.numpy_dtypes, self.shapes, strict=True)
             )
         }
-        return feed, rows
 
     def decode(self, results: Sequence[Any]) -> dict[str, tuple[float, ...]]:
+        """Each output flattened row-major (integer outputs such as labels stay Python ints)."""
         outputs: dict[str, tuple[float, ...]] = {}
-        for name, is_float, array in zip(self.output_names, self.output_floats, results, strict=True):
-            flat = array.ravel() if is_float else array.ravel().astype(np.float64)
-            outputs[name] = tuple(flat.tolist())
+        for name, array in zip(self.output_names, results, strict=True):
+            outputs[name] = tuple(array.ravel().tolist())
         return outputs
 
     def diagnose(self, features: Mapping[str, Sequence[float]]) -> InvalidValueError:
@@ -226,16 +220,15 @@ class OnnxModelRuntime:
         """Validate, score and convert on the calling thread: the fast path for a few rows."""
         started = time.perf_counter()
         loaded = self._sessions.get(model.key) or self._loaded(model)
-        feed, _ = loaded.encode(features)
-        outputs = loaded.decode(loaded.run(None, feed))
+        outputs = loaded.decode(loaded.run(None, loaded.encode(features)))
         return Prediction(model.name, model.version, outputs, time.perf_counter() - started)
 
     async def predict(self, model: ModelVersion, features: Mapping[str, Sequence[float]]) -> Prediction:
         """Score a batch; more than `inline_max_rows` rows run in the thread pool, off the event loop."""
         started = time.perf_counter()
         loaded = self._sessions.get(model.key) or self._loaded(model)
-        feed, rows = loaded.encode(features)
-        if rows <= self.inline_max_rows:
+        feed = loaded.encode(features)
+        if len(next(iter(feed.values()))) <= self.inline_max_rows:
             results = loaded.run(None, feed)
         else:
             loop = asyncio.get_running_loop()
