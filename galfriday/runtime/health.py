@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 from attrs import frozen
 
 from galfriday.domain.reconciliation_audit import ReconciliationRun
@@ -34,6 +35,8 @@ class HealthReport:
     store: StoreProbe
     components: dict[str, ComponentState]
     stopping: bool = False
+    order_gate: dict[str, str] = attrs.field(factory=dict)
+    """Who holds new orders back, and why (stream recovery while catching up, reconciliation, ...)."""
 
     @property
     def healthy(self) -> bool:
@@ -66,6 +69,7 @@ class HealthReport:
                 "finished_at": _iso(run.finished_at),
                 "discrepancies_found": run.discrepancies_found,
             },
+            "order_gate": {"open": not self.order_gate, "holds": dict(self.order_gate)},
             "components": {name: state.value for name, state in self.components.items()},
         }
 
@@ -84,12 +88,14 @@ class HealthCheck:
         components: Callable[[], dict[str, ComponentState]],
         *,
         stopping: Callable[[], bool] = lambda: False,
+        order_gate: Callable[[], dict[str, str]] = dict,
         store_timeout_seconds: float = STORE_PROBE_SECONDS,
     ) -> None:
         self._stream = stream
         self._store = store
         self._components = components
         self._stopping = stopping
+        self._order_gate = order_gate
         self._store_timeout = store_timeout_seconds
 
     async def report(self) -> HealthReport:
@@ -98,6 +104,7 @@ class HealthCheck:
             store=await self._probe_store(),
             components=self._components(),
             stopping=self._stopping(),
+            order_gate=self._order_gate(),
         )
 
     async def _probe_store(self) -> StoreProbe:

@@ -1,10 +1,15 @@
 """`Runtime`: what `galfriday run` keeps running on a started `App`, and `serve`, the whole process lifetime.
 
-Components, in start order: `order-intake` (stream events -> `OrderTracker`), then periodic jobs
-(`retention` every `[retention] every_seconds`). Shutdown, within `[runtime] shutdown_timeout_seconds`:
-mark `/health` as stopping, stop intake (no new events taken from the stream) and apply every accepted event,
-let a running job finish, stop the HTTP endpoint, then close the adapters in reverse start order (the bus
-drains, the store waits for its unit in progress, connections close).
+Components, in start order: `stream-recovery` (a REST backfill at start, after every reconnect or gap, and
+account polling while the stream is down; it holds the order gate closed until caught up), `deadman` (the
+exchange's cancel-all-after timer while orders are live), periodic jobs (`retention` every
+`[retention] every_seconds`), then `order-intake` (stream events -> `StreamRecovery.apply` -> `OrderTracker`;
+the stream is subscribed before anything starts, so nothing is missed in between).
+
+Shutdown, within `[runtime] shutdown_timeout_seconds`: mark `/health` as stopping, stop intake first (no new
+events taken from the stream) and apply every accepted event, then the other components in reverse (a running
+job finishes), stop the HTTP endpoint, then close the adapters in reverse start order (the bus drains, the store
+waits for its unit in progress, connections close). An armed dead-man's switch stays armed on purpose.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from attrs import frozen
 from galfriday.adapters.sql.monitoring import QueryMonitor
 from galfriday.app import App
 from galfriday.config import Config
+from galfriday.domain.events import ExchangeEvent
 from galfriday.ports.exchange import ExchangeStream
 from galfriday.runtime.backoff import Backoff
 from galfriday.runtime.component import Component
@@ -30,9 +36,12 @@ from galfriday.runtime.intake import OrderIntake
 from galfriday.runtime.metrics import RuntimeMetrics
 from galfriday.runtime.periodic import PeriodicJob
 from galfriday.runtime.query_metrics import QueryLatencyCollector
+from galfriday.runtime.service_component import ServiceComponent
 from galfriday.runtime.supervisor import Supervisor
+from galfriday.services.deadman import DeadMansSwitch
 from galfriday.services.order_tracking import OrderTracker
 from galfriday.services.retention import RetentionService
+from galfriday.services.stream_recovery import RecoveryReport, StreamRecovery
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +86,40 @@ class Runtime:
         config = app.config
         self.app = app
         self.metrics = metrics or RuntimeMetrics()
-        stream: ExchangeStream = app.exchange
+        exchange = app.exchange
+        stream: ExchangeStream = exchange
         self.tracker = OrderTracker(app.store, app.event_bus)
+        self.recovery = StreamRecovery(
+            exchange,
+            stream,
+            self.tracker,
+            app.store,
+            app.clock,
+            poll_interval=config.runtime.recovery_poll_seconds,
+        )
         self.intake = OrderIntake(
-            stream, self.tracker.handle, metrics=self.metrics, queue_size=config.runtime.intake_queue_size
+            stream,
+            self.recovery.apply,
+            metrics=self.metrics,
+            queue_size=config.runtime.intake_queue_size,
+            observers=[self._observe_stream],
+        )
+        deadman_timeout = config.runtime.deadman_timeout_seconds
+        self.deadman = DeadMansSwitch(
+            exchange, app.store, app.clock, timeout=max(1, deadman_timeout), enabled=deadman_timeout > 0
         )
         retention = RetentionService(app.store, app.archive, app.clock, config.retention.policies)
         self.retention = PeriodicJob(
             "retention", config.retention.every_seconds, retention.run, metrics=self.metrics
         )
         self.supervisor = Supervisor(
-            [self.intake, self.retention, *extra_components],
+            [
+                ServiceComponent("stream-recovery", self._start_recovery, self.recovery.close),
+                ServiceComponent("deadman", self.deadman.start, self.deadman.close),
+                self.retention,
+                *extra_components,
+                self.intake,
+            ],
             backoff=Backoff(config.runtime.restart_initial_seconds, config.runtime.restart_max_seconds),
             metrics=self.metrics,
         )
@@ -96,7 +128,13 @@ class Runtime:
             self.metrics.registry.register(QueryLatencyCollector(monitor))
         self.metrics.track_stream_health(lambda: stream.health().healthy)
         self._stopping = False
-        self.health = HealthCheck(stream, app.store, self.supervisor.states, stopping=lambda: self._stopping)
+        self.health = HealthCheck(
+            stream,
+            app.store,
+            self.supervisor.states,
+            stopping=lambda: self._stopping,
+            order_gate=self.recovery.gate.reasons,
+        )
         self.http = HttpEndpoint(
             self.health, self.metrics, host=config.runtime.http_host, port=config.runtime.http_port
         )
@@ -104,6 +142,17 @@ class Runtime:
     @property
     def stopping(self) -> bool:
         return self._stopping
+
+    async def _start_recovery(self) -> None:
+        await self.recovery.start(consume=False)
+
+    async def _observe_stream(self, event: ExchangeEvent) -> None:
+        """Let stream recovery act on the event (a backfill after a reconnect or gap), and count its backfills."""
+        latest = self.recovery.reports[-1] if self.recovery.reports else None
+        await self.recovery.observe(event)
+        for report in _reports_after(self.recovery.reports, latest):
+            if report.reason in ("reconnect", "gap"):
+                self.metrics.gaps_backfilled.inc()
 
     async def start(self) -> None:
         """Serve HTTP first (so start-up is observable), then start the components in order."""
@@ -126,6 +175,16 @@ class Runtime:
             seconds=time.monotonic() - started,
             applied_by_topic=dict(self.intake.applied_by_topic),
         )
+
+
+def _reports_after(reports: list[RecoveryReport], latest: RecoveryReport | None) -> list[RecoveryReport]:
+    """The reports appended after `latest` (the list keeps only the last 100, so count back from the end)."""
+    newer: list[RecoveryReport] = []
+    for report in reversed(reports):
+        if report is latest:
+            break
+        newer.append(report)
+    return newer[::-1]
 
 
 async def serve(

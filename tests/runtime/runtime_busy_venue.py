@@ -1,5 +1,6 @@
 """A galfriday plugin used by the `galfriday run` process tests: exchange `busy`, a FakeExchange on which other
-traders fill every order we place, one order every `interval_seconds`, from start until close.
+traders fill every order we place, one order every `interval_seconds`, from start until close. On close it
+writes the exec ids of every fill it made, oldest first, to `truth_file` (the venue's truth for the test).
 
 It is installed for the subprocess the way any third-party plugin is: a distribution whose entry point in the
 `galfriday` group names this module (the test writes its `.dist-info` onto PYTHONPATH).
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from galfriday import hookimpl
 from galfriday.adapters.memory.exchange import FakeExchange
@@ -25,7 +29,7 @@ QUANTITY = Decimal("0.001")
 
 
 class BusyVenue(FakeExchange):
-    def __init__(self, clock: Clock, interval_seconds: float) -> None:
+    def __init__(self, clock: Clock, interval_seconds: float, truth_file: Path | None) -> None:
         super().__init__(
             clock=clock,
             pairs=[
@@ -35,6 +39,7 @@ class BusyVenue(FakeExchange):
         )
         self._clock_for_orders = clock
         self._interval = interval_seconds
+        self._truth_file = truth_file
         self._activity: asyncio.Task[None] | None = None
         self.placed = 0
 
@@ -47,6 +52,9 @@ class BusyVenue(FakeExchange):
             self._activity.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._activity
+        if self._truth_file is not None:
+            fills = await self.trades_since(datetime(2000, 1, 1, tzinfo=UTC))
+            self._truth_file.write_text(json.dumps([fill.exec_id for fill in fills]))
         await super().close()
 
     async def _trade(self) -> None:
@@ -69,6 +77,9 @@ class BusyVenue(FakeExchange):
 @hookimpl
 def galfriday_register_exchanges(register: RegisterAdapter) -> None:
     def make(ctx: AdapterContext) -> BusyVenue:
-        return BusyVenue(ctx.clock, float(ctx.settings.get("interval_seconds", 0.001)))
+        truth = ctx.settings.get("truth_file")
+        return BusyVenue(
+            ctx.clock, float(ctx.settings.get("interval_seconds", 0.001)), Path(truth) if truth else None
+        )
 
     register("busy", make)

@@ -14,6 +14,7 @@ from galfriday.config import Config, RetentionConfig, RuntimeConfig, StoreConfig
 from galfriday.domain.executions import OrderSide
 from galfriday.domain.orders import Order, OrderType
 from galfriday.runtime.process import Runtime
+from galfriday.services.order_tracking import OrderTracker
 
 SYMBOL = "BTC/USD"
 
@@ -41,9 +42,18 @@ async def running_runtime(config: Config | None = None, **kwargs: Any) -> AsyncI
 
 
 async def buy_and_get_filled(
-    exchange: FakeExchange, client_order_id: str, at: datetime, quantity: str = "0.01"
+    exchange: FakeExchange,
+    client_order_id: str,
+    at: datetime,
+    quantity: str = "0.01",
+    *,
+    tracker: OrderTracker | None = None,
 ) -> None:
-    """Another trader offers; we buy at that price and fill at once as taker."""
+    """Another trader offers; we buy at that price and fill at once as taker.
+
+    With `tracker` the order is recorded before it is sent, as our own order placement does; without, it is an
+    order placed elsewhere that the stream reports.
+    """
     price = Decimal("50000")
     await exchange.add_liquidity(SYMBOL, OrderSide.SELL, price, Decimal(quantity))
     order = Order.create(
@@ -55,4 +65,6 @@ async def buy_and_get_filled(
         limit_price=price,
         at=at,
     )
+    if tracker is not None:
+        await tracker.record_placed(order)
     await exchange.place_order(order)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import aiohttp
@@ -18,18 +19,22 @@ async def get(url: str) -> tuple[int, str, str]:
 
 
 async def test_health_is_200_with_the_stream_the_store_and_every_component() -> None:
-    async with (
-        running_runtime() as runtime,
-        aiohttp.ClientSession() as session,
-        session.get(f"{runtime.http.url}/health") as response,
-    ):
-        assert response.status == 200
-        body = await response.json()
+    async with running_runtime() as runtime:
+        await eventually(lambda: runtime.recovery.gate.is_open, "the start-up backfill done")
+        status, _, text = await get(f"{runtime.http.url}/health")
+    assert status == 200
+    body = json.loads(text)
     assert body["healthy"] is True
     assert body["stream"]["healthy"] is True
     assert body["store"] == {"reachable": True, "error": None}
     assert body["last_reconciliation"] is None
-    assert body["components"] == {"order-intake": "running", "retention": "running"}
+    assert body["order_gate"] == {"open": True, "holds": {}}
+    assert body["components"] == {
+        "stream-recovery": "running",
+        "deadman": "running",
+        "retention": "running",
+        "order-intake": "running",
+    }
 
 
 async def test_health_names_the_last_reconciliation_run() -> None:
@@ -67,6 +72,7 @@ async def test_health_is_503_while_the_stream_is_disconnected() -> None:
             body = await response.json()
     assert body["healthy"] is False
     assert body["stream"]["reason"] == "disconnected"
+    assert body["order_gate"]["open"] is False
 
 
 async def test_health_is_503_when_the_store_is_unreachable() -> None:

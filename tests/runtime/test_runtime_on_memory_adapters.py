@@ -9,8 +9,13 @@ from decimal import Decimal
 from runtime_fixtures import SYMBOL, buy_and_get_filled, memory_config, running_runtime
 from runtime_waiting import eventually
 
+from galfriday.app import App
+from galfriday.domain.executions import OrderSide
 from galfriday.domain.order_status import OrderStatus
+from galfriday.domain.orders import Order, OrderType
 from galfriday.runtime import ComponentState
+from galfriday.runtime.process import Runtime
+from galfriday.services.order_tracking import OrderTracker
 
 
 async def test_orders_and_fills_from_the_exchange_reach_the_store() -> None:
@@ -84,9 +89,72 @@ async def test_shutdown_applies_every_event_the_intake_accepted() -> None:
         report = await asyncio.wait_for(stopping, 10)
         assert report.clean
         assert report.accepted == report.applied >= 8
+        epoch = app.clock.now().replace(year=2000)
         async with app.store.unit_of_work() as uow:
-            stored = await uow.executions.since(app.clock.now().replace(year=2000))
+            stored = [e.exec_id for e in await uow.executions.since(epoch)]
+        venue = [e.exec_id for e in await app.exchange.trades_since(epoch)]
         applied_executions = runtime.metrics.registry.get_sample_value(
             "galfriday_messages_processed_total", {"kind": "exchange.execution"}
         )
-        assert len(stored) == applied_executions > 0
+        # the intake applied a prefix of the stream, the start-up backfill a prefix of the venue's history
+        assert applied_executions is not None
+        assert len(stored) >= applied_executions > 0
+        assert set(stored) == set(venue[: len(stored)])
+
+
+async def position_of(runtime: Runtime) -> Decimal:
+    async with runtime.app.store.unit_of_work() as uow:
+        found = await uow.positions.get(SYMBOL)
+    return found.quantity if found else Decimal(0)
+
+
+async def wait_for_position(runtime: Runtime, quantity: str) -> None:
+    deadline = asyncio.get_running_loop().time() + 10
+    while await position_of(runtime) != Decimal(quantity):
+        assert asyncio.get_running_loop().time() < deadline, f"the position never reached {quantity}"
+        await asyncio.sleep(0.01)
+
+
+async def test_fills_made_before_the_runtime_started_arrive_through_the_startup_backfill() -> None:
+    async with App.from_config(memory_config()) as app:
+        tracker = OrderTracker(app.store, app.event_bus)  # our order, placed while nobody reads the stream
+        await buy_and_get_filled(app.exchange, "before-1", app.clock.now(), "0.1", tracker=tracker)
+        runtime = Runtime(app)
+        await runtime.start()
+        try:
+            await wait_for_position(runtime, "0.1")
+            await eventually(lambda: runtime.recovery.gate.is_open, "the order gate open after the backfill")
+        finally:
+            await runtime.stop(5)
+
+
+async def test_fills_missed_while_disconnected_are_backfilled_after_the_reconnect_and_counted() -> None:
+    async with running_runtime() as runtime:
+        app = runtime.app
+        await eventually(lambda: runtime.recovery.gate.is_open, "caught up after start")
+        app.exchange.disconnect()
+        await buy_and_get_filled(app.exchange, "missed-1", app.clock.now(), "0.2", tracker=runtime.tracker)
+        await eventually(lambda: not runtime.recovery.gate.is_open, "the gate closed while disconnected")
+        app.exchange.reconnect()
+        await wait_for_position(runtime, "0.2")
+        await eventually(lambda: runtime.recovery.gate.is_open, "the gate open again")
+        backfilled = runtime.metrics.registry.get_sample_value("galfriday_gaps_backfilled_total")
+        assert backfilled == 1
+
+
+async def test_the_deadmans_switch_is_armed_while_an_order_rests() -> None:
+    async with running_runtime(memory_config(deadman_timeout_seconds=60)) as runtime:
+        app = runtime.app
+        resting = Order.create(
+            client_order_id="rest-1",
+            symbol=SYMBOL,
+            side=OrderSide.BUY,
+            order_type=OrderType.LIMIT,
+            quantity=Decimal("0.1"),
+            limit_price=Decimal("40000"),
+            at=app.clock.now(),
+        )
+        await app.exchange.place_order(resting)
+        await eventually(lambda: runtime.intake.applied >= 1, "the order report applied")
+        runtime.deadman.poke()
+        await eventually(lambda: runtime.deadman.fires_at is not None, "the switch armed")
