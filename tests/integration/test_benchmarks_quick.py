@@ -47,6 +47,14 @@ EXPECTED_METRICS = {
         for way in ("add_many", "executemany", "unnest", "copy_staging")
         for size in ("", "_small", "_large")
     },
+    "bench_model_registry.py": {
+        *(
+            f"registry_{op}_{store}_p50"
+            for op in ("register", "promote", "rollback")
+            for store in ("sqlite", "postgres")
+        ),
+        "onnx_run_sync_single_row_p50",
+    },
 }
 
 SCRATCH = re.compile(r"scratch database (galfriday_bench_\w+) (created and migrated|dropped)")
