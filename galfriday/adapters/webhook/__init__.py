@@ -1,0 +1,1 @@
+"""Alerts posted as JSON to an HTTP webhook (aiohttp)."""
