@@ -1,13 +1,15 @@
 """`galfriday experiments ...`: create model experiments, show their statistics, conclude them.
 
-Runs against the configured store (SQLite by default). Concluding promotes a winning candidate through the
-model registry when the app provides one (`promoter`); otherwise the verdict is stored with `promoted: false`
-and the winner is left for `galfriday models promote`.
+Runs against the configured store (SQLite by default). `conclude` promotes a winning candidate through the
+model registry (`ModelRegistry.promote`, with its validation gates, on the configured artifact store and model
+runtime); if the registry refuses, the error is shown and the experiment stays running, so nothing is recorded
+as promoted that is not in production.
 """
 
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -23,21 +25,41 @@ from galfriday.domain.experiment_evidence import ExperimentAssessment
 from galfriday.domain.experiment_settings import Metric
 from galfriday.domain.experiments import Experiment, ExperimentMode, ExperimentStatus
 from galfriday.services.experiments import ExperimentService, Promoter, Verdict
+from galfriday.services.model_registry import ModelRegistry
 
 T = TypeVar("T")
+PROMOTING_KINDS = ("store", "artifact_store", "model_runtime")
 
 
-def promoter(app: App) -> Promoter | None:
-    """The registry's promotion for this app, if it has a model registry; None otherwise."""
-    return None
+def registry_promoter(registry: ModelRegistry, actor: str) -> Promoter:
+    """Promotion of an experiment's winner: the registry's gated promotion, recorded under `actor`."""
+
+    async def promote(model_name: str, version: int, reason: str) -> None:
+        await registry.promote(model_name, version, actor=actor, reason=reason)
+
+    return promote
 
 
-def _run(config: Config, use: Callable[[ExperimentService], Awaitable[T]]) -> T:
+def _run(config: Config, use: Callable[[ExperimentService], Awaitable[T]], *, actor: str | None = None) -> T:
+    """Run `use` on an experiment service; with `actor`, one that promotes winners through the registry."""
+
     async def run() -> T:
-        async with App.from_config(config, kinds=("store",)) as app:
-            return await use(ExperimentService(app.store, app.clock, promoter=promoter(app)))
+        kinds = ("store",) if actor is None else PROMOTING_KINDS
+        async with App.from_config(config, kinds=kinds) as app:
+            promoter = None
+            if actor is not None:
+                registry = ModelRegistry(app.store, app.artifact_store, app.model_runtime, app.clock)
+                promoter = registry_promoter(registry, actor)
+            return await use(ExperimentService(app.store, app.clock, promoter=promoter))
 
     return asyncio.run(run())
+
+
+def _default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
 
 
 def experiment_document(experiment: Experiment) -> dict[str, Any]:
@@ -180,10 +202,11 @@ def status(obj: CliContext, experiment: str, as_json: bool) -> None:
 @experiments.command()
 @click.argument("experiment", required=False)
 @click.option("--all", "every", is_flag=True, help="Conclude every running experiment.")
+@click.option("--actor", default=_default_actor, help="Who promotes a winner (recorded in the registry).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document per experiment, one per line.")
 @click.pass_obj
-def conclude(obj: CliContext, experiment: str | None, every: bool, as_json: bool) -> None:
-    """Apply the policy: promote a winning candidate, stop a losing one, or leave it running."""
+def conclude(obj: CliContext, experiment: str | None, every: bool, actor: str, as_json: bool) -> None:
+    """Apply the policy: promote a winning candidate (through the registry), stop a losing one, or wait."""
     if every == (experiment is not None):
         raise click.UsageError("name one EXPERIMENT or pass --all")
 
@@ -192,7 +215,7 @@ def conclude(obj: CliContext, experiment: str | None, every: bool, as_json: bool
             return await service.conclude_running()
         return [await service.conclude(experiment or "")]
 
-    for verdict in _run(obj.config(), concluded):
+    for verdict in _run(obj.config(), concluded, actor=actor):
         if as_json:
             document = verdict.assessment.document()
             document.update(
