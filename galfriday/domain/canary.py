@@ -17,7 +17,7 @@ and do not trip. Time is passed in; the rollout service reads the clock and gath
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -165,11 +165,15 @@ class ArmStats:
     outcome_mean: float | None = None
 
 
+def _flags(value: Iterable[bool]) -> tuple[bool, ...]:
+    return tuple(bool(flag) for flag in value)
+
+
 @frozen
 class StageEvidence:
     """What the current stage has seen. `errors` lists the candidate's decisions in order (True = error/NaN)."""
 
-    errors: tuple[bool, ...] = field(converter=tuple)
+    errors: tuple[bool, ...] = field(converter=_flags)
     candidate: ArmStats = field(factory=ArmStats)
     control: ArmStats = field(factory=ArmStats)
     candidate_drawdown: Decimal = Decimal(0)
