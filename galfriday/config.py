@@ -92,12 +92,6 @@ class KrakenConfig:
     """Kraken verification tier for the REST call counter: starter, intermediate or pro."""
     stream: bool = True
     """Connect the WebSocket v2 stream; false runs REST only (the account is polled)."""
-    poll_interval: float = 5.0
-    """Seconds between REST polls of the account while the stream is unhealthy."""
-    deadman_enabled: bool = True
-    """Keep CancelAllOrdersAfter armed while live orders exist."""
-    deadman_timeout: int = 60
-    """Seconds the dead-man's switch waits before canceling everything; re-armed well before."""
 
 
 @frozen
@@ -426,12 +420,6 @@ def _validate(config: Config) -> None:
             config.store.pool_max_size,
             f"at least store.pool_min_size ({config.store.pool_min_size})",
         )
-    if not 1 <= config.kraken.deadman_timeout < 86400:
-        raise ConfigurationError(
-            "kraken.deadman_timeout", config.kraken.deadman_timeout, "whole seconds from 1 to 86399"
-        )
-    if not config.kraken.poll_interval > 0:
-        raise ConfigurationError("kraken.poll_interval", config.kraken.poll_interval, "seconds above 0")
     for key, url, schemes in (
         ("kraken.rest_url", config.kraken.rest_url, ("http://", "https://")),
         ("kraken.ws_url", config.kraken.ws_url, ("ws://", "wss://")),

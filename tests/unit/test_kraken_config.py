@@ -1,4 +1,7 @@
-"""Kraken settings for the adapter's services: stream on/off, polling interval, dead-man's switch."""
+"""Kraken settings for the adapter: the REST rate tier and whether the WebSocket stream is connected.
+
+(Polling while the stream is down and the dead-man's switch are exchange-neutral: `[runtime]`.)
+"""
 
 from __future__ import annotations
 
@@ -8,34 +11,25 @@ from galfriday.config import ENVIRONMENT_VARIABLES, config_from_mapping
 from galfriday.errors import ConfigurationError
 
 
-def test_the_defaults_stream_and_keep_a_sixty_second_dead_mans_switch() -> None:
+def test_the_defaults_stream_on_the_starter_tier() -> None:
     kraken = config_from_mapping({}, {}).kraken
 
-    assert (kraken.stream, kraken.deadman_enabled, kraken.deadman_timeout) == (True, True, 60)
-    assert kraken.poll_interval == 5.0
-    assert kraken.rate_tier == "starter"
+    assert (kraken.stream, kraken.rate_tier) == (True, "starter")
 
 
-def test_toml_booleans_and_numbers_are_read() -> None:
-    raw = {"kraken": {"stream": False, "deadman_enabled": False, "deadman_timeout": 120, "poll_interval": 2}}
+def test_toml_sets_the_stream_and_the_tier() -> None:
+    kraken = config_from_mapping({"kraken": {"stream": False, "rate_tier": "pro"}}, {}).kraken
 
-    kraken = config_from_mapping(raw, {}).kraken
-
-    assert (kraken.stream, kraken.deadman_enabled, kraken.deadman_timeout, kraken.poll_interval) == (
-        False,
-        False,
-        120,
-        2.0,
-    )
+    assert (kraken.stream, kraken.rate_tier) == (False, "pro")
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("false", False), ("0", False), ("TRUE", True), ("yes", True)]
+    ("text", "expected"), [("false", False), ("0", False), ("no", False), ("TRUE", True), ("yes", True)]
 )
 def test_the_environment_sets_booleans_by_word(text: str, expected: bool) -> None:
-    kraken = config_from_mapping({}, {"GALFRIDAY_KRAKEN_DEADMAN_ENABLED": text}).kraken
+    kraken = config_from_mapping({}, {"GALFRIDAY_KRAKEN_STREAM": text}).kraken
 
-    assert kraken.deadman_enabled is expected
+    assert kraken.stream is expected
 
 
 def test_a_boolean_that_is_not_a_word_for_one_is_refused_naming_the_variable() -> None:
@@ -43,17 +37,11 @@ def test_a_boolean_that_is_not_a_word_for_one_is_refused_naming_the_variable() -
         config_from_mapping({}, {"GALFRIDAY_KRAKEN_STREAM": "maybe"})
 
 
-@pytest.mark.parametrize("timeout", [0, 86400])
-def test_a_dead_mans_timeout_outside_krakens_range_is_refused(timeout: int) -> None:
-    with pytest.raises(ConfigurationError, match=r"kraken\.deadman_timeout"):
-        config_from_mapping({"kraken": {"deadman_timeout": timeout}}, {})
-
-
-def test_a_poll_interval_of_zero_is_refused() -> None:
-    with pytest.raises(ConfigurationError, match=r"kraken\.poll_interval"):
-        config_from_mapping({"kraken": {"poll_interval": 0}}, {})
+def test_a_boolean_in_toml_must_be_a_boolean() -> None:
+    with pytest.raises(ConfigurationError, match=r"kraken\.stream"):
+        config_from_mapping({"kraken": {"stream": 2}}, {})
 
 
 def test_the_new_settings_are_listed_among_the_environment_variables() -> None:
-    for name in ("STREAM", "POLL_INTERVAL", "DEADMAN_ENABLED", "DEADMAN_TIMEOUT", "RATE_TIER"):
+    for name in ("STREAM", "RATE_TIER"):
         assert f"GALFRIDAY_KRAKEN_{name}" in ENVIRONMENT_VARIABLES
