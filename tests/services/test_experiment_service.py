@@ -21,7 +21,7 @@ from galfriday.domain.experiments import (
 )
 from galfriday.domain.models import FeatureSpec, ModelVersion
 from galfriday.domain.statistics.decision import Invalid, KeepCollecting, Promote, Stop
-from galfriday.errors import InvalidValueError, NotFoundError
+from galfriday.errors import InvalidValueError, ModelError, NotFoundError
 from galfriday.services.experiments import ExperimentService
 from galfriday.services.prediction import PredictionService
 from galfriday.services.prediction_log import PredictionLog
@@ -255,3 +255,23 @@ async def test_stopping_by_hand_ends_the_experiment_with_the_reason_and_no_winne
     assert stopped.status is ExperimentStatus.STOPPED
     assert stopped.conclusion == {"action": "stopped by hand", "reason": "the candidate's features are stale"}
     assert lab.promotions.calls == []
+
+
+class RefusingPromoter:
+    """A registry that refuses every promotion (its gates failed)."""
+
+    async def __call__(self, model_name: str, version: int, reason: str) -> None:
+        raise ModelError(f"promotion of {model_name} v{version} refused: the latency gate failed")
+
+
+async def test_a_refused_promotion_leaves_the_experiment_running() -> None:
+    lab = Lab(control_weight=KNOWS_NOTHING, candidate_weight=KNOWS_ALL)
+    lab.experiments = ExperimentService(
+        lab.store, lab.clock, promoter=RefusingPromoter(), prediction_log=lab.log, bootstrap_resamples=100
+    )
+    experiment_id = await lab.start()
+    await lab.trade(400, seed=1)
+    lab.clock.advance(timedelta(days=8).total_seconds())
+    with pytest.raises(ModelError, match="refused"):
+        await lab.experiments.conclude(experiment_id)
+    assert (await lab.experiments.find(experiment_id)).status is ExperimentStatus.RUNNING
