@@ -484,20 +484,27 @@ class KrakenStream:
                 return refusals
             pending = self._subscriptions.pending(ep.private)
             self._subscriptions.sent(pending)
-            for batch in batches(pending):
+            groups = batches(pending)
+            requests = []
+            for batch in groups:  # all sent at once, in order (instrument first), then awaited
                 params = batch.params()
                 if ep.private:
                     params["token"] = ep.token
                 expected = max(1, sum(1 for s in batch.subscriptions if s.symbol is not None))
-                try:
-                    replies = await connection.request(
+                requests.append(
+                    connection.request(
                         "subscribe", params, expected=expected, within=self.settings.request_timeout
                     )
-                except RequestTimeoutError as error:
-                    log.warning("Kraken %s subscribe %s: %s; reconnecting", ep.name, batch.channel, error)
+                )
+            answers = await asyncio.gather(*requests, return_exceptions=True)
+            for batch, answer in zip(groups, answers, strict=True):
+                if isinstance(answer, BaseException):
+                    if not isinstance(answer, RequestTimeoutError):
+                        raise answer
+                    log.warning("Kraken %s subscribe %s: %s; reconnecting", ep.name, batch.channel, answer)
                     connection.abort()
                     return refusals
-                for reply in replies:
+                for reply in answer:
                     if not isinstance(reply, MethodResponse) or reply.success is not False:
                         continue
                     refusal = reply_error("subscribe", reply)

@@ -27,7 +27,7 @@ class BackoffPolicy:
     `maintenance_floor` is the least delay while Kraken reports maintenance.
     """
 
-    initial: float = 0.5
+    initial: float = 0.25
     maximum: float = 30.0
     multiplier: float = 2.0
     immediate_retries: int = 1
