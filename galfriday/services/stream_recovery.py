@@ -116,6 +116,7 @@ class StreamRecovery:
         self._healthy = False
         self._consumer: asyncio.Task[None] | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._retrying: asyncio.Task[None] | None = None
         self.reports: list[RecoveryReport] = []
         """Every finished backfill, oldest first (bounded to the last 100)."""
 
@@ -124,25 +125,42 @@ class StreamRecovery:
     async def start(self, *, consume: bool = True) -> None:
         """Subscribe to the stream, backfill once (what happened while we were away), then keep up.
 
-        With `consume=False` the caller feeds stream events to `apply` and `observe` itself.
+        With `consume=False` the caller feeds stream events to `apply` and `observe` itself. If the account
+        cannot answer, start returns anyway with the gate closed, and the backfill is retried in the
+        background until it succeeds (the exchange being down must not stop the process from starting).
         """
         events = self._stream.events() if consume else None
         self._healthy = self._stream.health().healthy
         if not self._healthy:
             self._mark_in_doubt(self._clock.now())
         self._hold("starting: backfilling through the account")
-        await self._backfill_until_done("start", None)
+        loop = asyncio.get_running_loop()
+        try:
+            await self.backfill("start")
+        except ExchangeError as exc:
+            log.error(
+                "start-up backfill failed (%s: %s); trading stays halted while it is retried",
+                type(exc).__name__,
+                exc,
+            )
+            self._mark_in_doubt(self._clock.now())
+            self._retrying = loop.create_task(self._retry_start())
         if events is not None:
-            self._consumer = asyncio.get_running_loop().create_task(self._consume(events))
+            self._consumer = loop.create_task(self._consume(events))
+        self._update_gate(self._stream.health().reason)
+
+    async def _retry_start(self) -> None:
+        await self._clock.sleep(self._retry_delay)
+        await self._backfill_until_done("start", None)
         self._update_gate(self._stream.health().reason)
 
     async def close(self) -> None:
-        for task in (self._poller, self._consumer):
+        for task in (self._poller, self._consumer, self._retrying):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._poller = self._consumer = None
+        self._poller = self._consumer = self._retrying = None
 
     @property
     def polling(self) -> bool:

@@ -14,7 +14,8 @@ from recovery_world import QUANTITY, LossyStream, World, eventually, make_world
 from galfriday.domain.events import ExecutionReported, StreamRecoveryNeeded
 from galfriday.domain.executions import Execution, OrderSide
 from galfriday.domain.order_status import OrderStatus
-from galfriday.errors import InvalidValueError, OrderGateClosedError, TradingHaltedError
+from galfriday.domain.orders import Order
+from galfriday.errors import InvalidValueError, OrderGateClosedError, OutcomeUnknownError, TradingHaltedError
 from galfriday.ports.exchange import ExchangeStream
 from galfriday.services.order_gate import OrderGate
 from galfriday.services.stream_recovery import GATE_SOURCE, StreamRecovery
@@ -359,5 +360,49 @@ async def test_stream_health_is_fed_into_the_trading_gate_that_reconciliation_ha
 
         await eventually(lambda: GATE_SOURCE not in trading_gate.reasons, "the stream lifting its halt")
         assert trading_gate.reasons == {"reconciliation": "drift too large"}
+    finally:
+        await recovery.close()
+
+
+class UnreachableAccount:
+    """The FakeExchange as an account that cannot be reached for its first `failures` order listings."""
+
+    def __init__(self, world: World, failures: int) -> None:
+        self._exchange = world.exchange
+        self.failures = failures
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._exchange, name)
+
+    async def open_orders(self) -> list[Order]:
+        if self.failures > 0:
+            self.failures -= 1
+            raise OutcomeUnknownError("no answer within 10s")
+        return await self._exchange.open_orders()
+
+
+async def test_an_unreachable_account_at_start_keeps_trading_halted_until_a_retry_succeeds(
+    world: World,
+) -> None:
+    order = await world.submit()
+    await world.fill_against(order)  # nobody reads the stream yet
+    account = UnreachableAccount(world, failures=3)
+    recovery = StreamRecovery(
+        account,  # type: ignore[arg-type]
+        world.exchange,
+        world.tracker,
+        world.store,
+        world.clock,
+        poll_interval=SLOW_POLL,
+        retry_delay=0.01,
+    )
+
+    await recovery.start()
+    try:
+        assert not recovery.gate.is_open
+
+        await eventually(lambda: recovery.gate.is_open, "the retried start-up backfill")
+        assert await _filled(world, order.client_order_id)
+        assert account.failures == 0
     finally:
         await recovery.close()
