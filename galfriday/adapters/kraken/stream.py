@@ -131,6 +131,7 @@ class StreamCounters:
     gaps: int = 0
     rejected_frames: int = 0
     recoveries: int = 0
+    internal_errors: int = 0
 
 
 class _Probe(msgspec.Struct):
@@ -399,6 +400,10 @@ class KrakenStream:
                 continue
             try:
                 await self._serve(ep, connection)
+            except Exception:
+                # A bug of ours (the pipeline refuses bad frames itself): drop this connection, keep streaming.
+                self.counters.internal_errors += 1
+                log.exception("Kraken %s: processing failed; reconnecting", ep.name)
             finally:
                 await self._connection_lost(ep, connection)
 

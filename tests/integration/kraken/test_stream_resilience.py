@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections import Counter
+from datetime import datetime
 
 import attrs
 from kraken_stream_harness import (
@@ -20,6 +21,7 @@ from kraken_stream_harness import (
 )
 from websockets.asyncio.server import ServerConnection, serve
 
+from galfriday.adapters.kraken.pipeline import KrakenPipeline, PipelineOutput
 from galfriday.adapters.kraken.rest import KrakenRestClient
 from galfriday.adapters.kraken.stream import KrakenStream
 from galfriday.domain.events import (
@@ -184,4 +186,32 @@ async def test_both_connections_come_back_after_a_drop_of_everything(
         await stream.wait_healthy(5)
         assert len([e for e in collected.of(BookReported) if e.update.is_snapshot]) == 2
         assert stream.health().reconnects == 2
+        await collected.stop()
+
+
+class FailsOnce(KrakenPipeline):
+    """A pipeline with a bug that shows on one frame: the stream must survive it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    def feed(self, frame: bytes | str, received_at: datetime) -> list[PipelineOutput]:
+        if not self.failed and "boom" in frame:
+            self.failed = True
+            raise RuntimeError("a bug in processing")
+        return super().feed(frame, received_at)
+
+
+async def test_an_internal_error_drops_the_connection_and_the_stream_goes_on(
+    sim: KrakenSimulator, rest: KrakenRestClient
+) -> None:
+    async with private_stream(sim, rest, pipeline=FailsOnce()) as stream:
+        collected = Collected(stream)
+        await stream.wait_healthy(5)
+        sim.chaos.inject_malformed("boom", "private")
+        await collected.first(StreamRecoveryNeeded)
+        assert stream.counters.internal_errors == 1
+        await fill_market_buy(sim, rest)
+        await collected.first(ExecutionReported)
         await collected.stop()
