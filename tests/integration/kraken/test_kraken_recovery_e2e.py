@@ -201,3 +201,44 @@ async def wait_until(check: Callable[[], object], what: str, within: float = 15.
             return
         assert asyncio.get_running_loop().time() < deadline, f"{what} did not happen within {within}s"
         await asyncio.sleep(0.05)
+
+
+async def test_a_restart_recovers_the_fills_made_while_the_process_was_down(
+    sim: KrakenSimulator, tmp_path: Path
+) -> None:
+    """Warm restart: the process stops with orders resting, they fill while it is down, and a new process on
+    the same SQLite file catches up at start: every fill once, nothing invented, nothing lost."""
+    path = tmp_path / "restart.db"
+    first = SqliteStore(path)
+    await first.start()
+    async with streaming_exchange(sim) as kraken:
+        tracker = OrderTracker(first, MemoryEventBus(maxsize=100_000))
+        recovery = StreamRecovery(kraken, kraken, tracker, first, SystemClock(), poll_interval=60.0)
+        await recovery.start()
+        for i, price in enumerate(BUY_PRICES):
+            await place(kraken, tracker, OrderSide.BUY, price, i)
+        await other_traders_sell(sim, 3)
+        await wait_until(lambda: converged(sim, first), "the first process applying the first fills")
+        await recovery.close()
+    await first.close()
+
+    await other_traders_sell(sim, 5)  # nobody is running
+    sim.market.trade(SYMBOL, OrderSide.SELL, Decimal("29000.0"), QUANTITY / 2)
+
+    second = SqliteStore(path)
+    await second.start()
+    try:
+        async with streaming_exchange(sim) as kraken:
+            tracker = OrderTracker(second, MemoryEventBus(maxsize=100_000))
+            recovery = StreamRecovery(kraken, kraken, tracker, second, SystemClock(), poll_interval=60.0)
+            await recovery.start()
+            try:
+                await wait_until(lambda: converged(sim, second), "the restarted process catching up")
+                assert recovery.reports[0].reason == "start"
+            finally:
+                await recovery.close()
+        async with second.unit_of_work() as uow:
+            stored = await uow.executions.since(START_OF_TIME)
+        assert len(stored) == len(sim.truth().executions) == 9
+    finally:
+        await second.close()
