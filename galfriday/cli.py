@@ -18,6 +18,7 @@ from galfriday import __version__
 from galfriday.cli_context import CliContext
 from galfriday.config import ENVIRONMENT_VARIABLES, Secret
 from galfriday.db_commands import db
+from galfriday.drift_commands import drift
 from galfriday.errors import GalfridayError
 from galfriday.experiments_commands import experiments
 from galfriday.models_commands import models
@@ -99,6 +100,7 @@ def demo(obj: CliContext) -> None:
 
 
 cli.add_command(db)
+cli.add_command(drift)
 cli.add_command(run)
 cli.add_command(simulator)
 cli.add_command(experiments)
