@@ -368,29 +368,34 @@ class ModelRegistry:
     async def rollback(self, name: str, *, actor: str, reason: str) -> Transition:
         """Move production and champion back to the previous production version in one unit of work.
 
-        The target's artifact is fetched (sha256 verified) and loaded into the runtime first, so a rollback
-        never lands on an artifact that cannot serve; `NoRollbackTarget` when there is no earlier version.
+        The target's artifact is fetched (sha256 verified) and loaded into the runtime first, outside the unit
+        of work (a large model must not hold the store's write lock while it loads), so a rollback never lands
+        on an artifact that cannot serve; `NoRollbackTarget` when there is no earlier version. The plan is made
+        again inside the unit of work from what the store holds then.
         """
-        now = self.clock.now()
-        async with self.store.unit_of_work() as uow:
-            versions = {v.version: v for v in await uow.models.versions(name)}
-            aliases = await self._aliases(uow, name)
-            history = await uow.models.alias_history(name, PRODUCTION)
-            transition = plan_rollback(
-                name,
-                {n: v.stage for n, v in versions.items()},
-                aliases,
-                history,
-                at=now,
-                actor=actor,
-                reason=reason,
-            )
-            target = next(c.to_version for c in transition.alias_changes if c.alias == PRODUCTION)
-            assert target is not None  # plan_rollback always names an earlier version
-            await self._load(versions[target])
-            await self._apply(uow, name, transition, now, actor, reason)
-            await uow.commit()
-        return transition
+        loaded: set[int] = set()
+        while True:
+            now = self.clock.now()
+            async with self.store.unit_of_work() as uow:
+                transition, target = await self._plan_rollback(uow, name, now, actor, reason)
+                if target.version in loaded:
+                    await self._apply(uow, name, transition, now, actor, reason)
+                    await uow.commit()
+                    return transition
+            await self._load(target)  # then plan again: the store may have moved on meanwhile
+            loaded.add(target.version)
+
+    async def _plan_rollback(
+        self, uow: UnitOfWork, name: str, at: datetime, actor: str, reason: str
+    ) -> tuple[Transition, ModelVersion]:
+        versions = {v.version: v for v in await uow.models.versions(name)}
+        aliases = await self._aliases(uow, name)
+        history = await uow.models.alias_history(name, PRODUCTION)
+        stages = {n: v.stage for n, v in versions.items()}
+        transition = plan_rollback(name, stages, aliases, history, at=at, actor=actor, reason=reason)
+        target = next(c.to_version for c in transition.alias_changes if c.alias == PRODUCTION)
+        assert target is not None  # plan_rollback always names an earlier version
+        return transition, versions[target]
 
     # --- internals ----------------------------------------------------------------------------------
 
