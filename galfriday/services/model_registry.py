@@ -20,6 +20,8 @@ One service over the `Store` (versions, stage history, alias history), an `Artif
   staging. `promote` moves production (and champion) to a passing candidate and archives the previous one;
   `rollback` moves them back to the previous production version, after checking its artifact still loads.
   Each is one unit of work: all of its stage and alias changes commit together or not at all.
+- `prune_artifacts` deletes the artifacts of archived versions except the last `keep_last_n` (3) production
+  versions, which stay for rollback.
 - `serving_version` is the version to serve at an instant: production, unless it is past its metadata's
   `expires_at`; then the production version before it (rollbacks popped, as a rollback would choose), and so
   on; None when every one has expired (serve nothing: a flat signal). It moves no alias: expiry is a reading,
@@ -41,6 +43,7 @@ from galfriday.domain.model_metadata import ReferenceBatch, VersionMetadata, sch
 from galfriday.domain.model_stages import (
     CHALLENGER,
     CHAMPION,
+    KEEP_LAST_N,
     PRODUCTION,
     Transition,
     check_alias,
@@ -49,6 +52,7 @@ from galfriday.domain.model_stages import (
     plan_promotion,
     plan_rollback,
     version_stack,
+    versions_to_keep,
 )
 from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStage, ModelStageChange, ModelVersion
 from galfriday.domain.promotion_gates import (
@@ -396,6 +400,21 @@ class ModelRegistry:
         target = next(c.to_version for c in transition.alias_changes if c.alias == PRODUCTION)
         assert target is not None  # plan_rollback always names an earlier version
         return transition, versions[target]
+
+    async def prune_artifacts(self, name: str, *, keep_last_n: int = KEEP_LAST_N) -> list[int]:
+        """Delete the artifacts of archived versions other than the last `keep_last_n` production versions.
+
+        The versions stay registered (lineage and audit need them); loading a pruned one raises `NotFoundError`.
+        Returns the versions whose artifacts were deleted (deleting again is harmless, so a repeat lists them
+        again).
+        """
+        async with self.store.unit_of_work() as uow:
+            versions = await uow.models.versions(name)
+            kept = set(versions_to_keep(await uow.models.alias_history(name, PRODUCTION), keep_last_n))
+        pruned = [v for v in versions if v.stage is ModelStage.ARCHIVED and v.version not in kept]
+        for model in pruned:
+            await self.artifacts.delete(model.artifact_uri)
+        return [model.version for model in pruned]
 
     # --- internals ----------------------------------------------------------------------------------
 

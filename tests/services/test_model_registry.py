@@ -410,3 +410,37 @@ async def test_the_registry_promotes_on_the_memory_runtime_too(clock: ManualCloc
     promotion = await registry.promote("tiny", version.version, actor="carol", reason="first")
     assert promotion.report.passed
     assert VersionMetadata.from_json(version.metadata).onnx_opset is None
+
+
+# --- artifact retention ------------------------------------------------------------------------------
+
+
+async def test_pruning_keeps_the_artifacts_of_the_last_three_production_versions(
+    registry: ModelRegistry, artifacts: MemoryArtifactStore
+) -> None:
+    for number in range(1, 6):
+        await register(registry, number, brier=0.24 - 0.01 * number)
+        await registry.promote(NAME, number, actor="carol", reason=f"v{number}")
+    await register(registry, 9)
+    await registry.set_stage(NAME, 6, ModelStage.ARCHIVED, actor="bob", reason="abandoned")
+    assert await registry.prune_artifacts(NAME) == [1, 2, 6]
+    uris = {v.version: v.artifact_uri for v in await registry.versions(NAME)}
+    assert [number for number, uri in sorted(uris.items()) if uri in artifacts] == [3, 4, 5]
+
+
+async def test_a_rollback_target_within_the_kept_versions_still_loads_after_pruning(
+    registry: ModelRegistry, clock: ManualClock
+) -> None:
+    await promoted_twice(registry, clock)
+    await registry.prune_artifacts(NAME)
+    await registry.rollback(NAME, actor="dave", reason="drawdown")
+    assert await registry.aliases(NAME) == {"production": 1, "champion": 1}
+
+
+async def test_a_pruned_version_no_longer_loads(registry: ModelRegistry) -> None:
+    for number in range(1, 5):
+        await register(registry, number, brier=0.24 - 0.01 * number)
+        await registry.promote(NAME, number, actor="carol", reason=f"v{number}")
+    await registry.prune_artifacts(NAME)
+    with pytest.raises(NotFoundError):
+        await registry.load(NAME, 1)
