@@ -64,6 +64,7 @@ class HealthReport:
             if run is None
             else {
                 "id": run.id,
+                "kind": run.kind.value,
                 "status": run.status.value,
                 "started_at": _iso(run.started_at),
                 "finished_at": _iso(run.finished_at),

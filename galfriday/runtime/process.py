@@ -2,7 +2,8 @@
 
 Components, in start order: `stream-recovery` (a REST backfill at start, after every reconnect or gap, and
 account polling while the stream is down; it holds the order gate closed until caught up), `deadman` (the
-exchange's cancel-all-after timer while orders are live), periodic jobs (`retention` every
+exchange's cancel-all-after timer while orders are live), `reconciliation` (at start once the backfill is
+done, every `[reconciliation] interval_seconds`, and after every reconnect or gap), periodic jobs (`retention` every
 `[retention] every_seconds`), then `order-intake` (stream events -> `StreamRecovery.apply` -> `OrderTracker`;
 the stream is subscribed before anything starts, so nothing is missed in between).
 
@@ -26,8 +27,9 @@ from attrs import frozen
 from galfriday.adapters.sql.monitoring import QueryMonitor
 from galfriday.app import App
 from galfriday.config import Config
-from galfriday.domain.events import ExchangeEvent
+from galfriday.domain.events import ExchangeEvent, StreamRecoveryNeeded
 from galfriday.ports.exchange import ExchangeStream
+from galfriday.reconcile_command import reconciliation_service
 from galfriday.runtime.backoff import Backoff
 from galfriday.runtime.component import Component
 from galfriday.runtime.health import HealthCheck
@@ -36,14 +38,18 @@ from galfriday.runtime.intake import OrderIntake
 from galfriday.runtime.metrics import RuntimeMetrics
 from galfriday.runtime.periodic import PeriodicJob
 from galfriday.runtime.query_metrics import QueryLatencyCollector
+from galfriday.runtime.reconciliation_loop import ReconciliationLoop
 from galfriday.runtime.service_component import ServiceComponent
 from galfriday.runtime.supervisor import Supervisor
 from galfriday.services.deadman import DeadMansSwitch
 from galfriday.services.order_tracking import OrderTracker
 from galfriday.services.retention import RetentionService
 from galfriday.services.stream_recovery import RecoveryReport, StreamRecovery
+from galfriday.services.trading_gate import TradingGate
 
 log = logging.getLogger(__name__)
+
+FIRST_BACKFILL_WAIT_SECONDS = 30.0
 
 
 @frozen
@@ -108,6 +114,11 @@ class Runtime:
         self.deadman = DeadMansSwitch(
             exchange, app.store, app.clock, timeout=max(1, deadman_timeout), enabled=deadman_timeout > 0
         )
+        self._first_backfill_done = asyncio.Event()
+        self.trading_gate = TradingGate()
+        self.reconciliation = ReconciliationLoop(
+            reconciliation_service(app, self.trading_gate), metrics=self.metrics, ready=self._first_backfill
+        )
         retention = RetentionService(app.store, app.archive, app.clock, config.retention.policies)
         self.retention = PeriodicJob(
             "retention", config.retention.every_seconds, retention.run, metrics=self.metrics
@@ -116,6 +127,7 @@ class Runtime:
             [
                 ServiceComponent("stream-recovery", self._start_recovery, self.recovery.close),
                 ServiceComponent("deadman", self.deadman.start, self.deadman.close),
+                self.reconciliation,
                 self.retention,
                 *extra_components,
                 self.intake,
@@ -133,7 +145,7 @@ class Runtime:
             app.store,
             self.supervisor.states,
             stopping=lambda: self._stopping,
-            order_gate=self.recovery.gate.reasons,
+            order_gate=self._gate_holds,
         )
         self.http = HttpEndpoint(
             self.health, self.metrics, host=config.runtime.http_host, port=config.runtime.http_port
@@ -144,7 +156,12 @@ class Runtime:
         return self._stopping
 
     async def _start_recovery(self) -> None:
-        await self.recovery.start(consume=False)
+        await self.recovery.start(consume=False)  # returns once the start-up backfill is done
+        self._first_backfill_done.set()
+
+    def _gate_holds(self) -> dict[str, str]:
+        """Who holds new orders back: stream recovery (order gate) and reconciliation (trading gate)."""
+        return {**self.recovery.gate.reasons(), **self.trading_gate.reasons}
 
     async def _observe_stream(self, event: ExchangeEvent) -> None:
         """Let stream recovery act on the event (a backfill after a reconnect or gap), and count its backfills."""
@@ -153,6 +170,16 @@ class Runtime:
         for report in _reports_after(self.recovery.reports, latest):
             if report.reason in ("reconnect", "gap"):
                 self.metrics.gaps_backfilled.inc()
+        if isinstance(event, StreamRecoveryNeeded):
+            self.reconciliation.after_recovery(event.since)
+
+    async def _first_backfill(self) -> None:
+        """Until stream recovery's start-up backfill is done (at most `FIRST_BACKFILL_WAIT_SECONDS`), so the
+        start-up reconciliation does not report fills the backfill is about to apply."""
+        try:
+            await asyncio.wait_for(self._first_backfill_done.wait(), FIRST_BACKFILL_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("no start-up backfill after %.0f s; reconciling anyway", FIRST_BACKFILL_WAIT_SECONDS)
 
     async def start(self) -> None:
         """Serve HTTP first (so start-up is observable), then start the components in order."""

@@ -18,8 +18,9 @@ async def get(url: str) -> tuple[int, str, str]:
         return response.status, response.headers["Content-Type"], await response.text()
 
 
-async def test_health_is_200_with_the_stream_the_store_and_every_component() -> None:
+async def test_health_is_200_with_the_stream_the_store_the_gates_and_every_component() -> None:
     async with running_runtime() as runtime:
+        await eventually(lambda: bool(runtime.reconciliation.reports), "the start-up reconciliation")
         await eventually(lambda: runtime.recovery.gate.is_open, "the start-up backfill done")
         status, _, text = await get(f"{runtime.http.url}/health")
     assert status == 200
@@ -27,41 +28,45 @@ async def test_health_is_200_with_the_stream_the_store_and_every_component() -> 
     assert body["healthy"] is True
     assert body["stream"]["healthy"] is True
     assert body["store"] == {"reachable": True, "error": None}
-    assert body["last_reconciliation"] is None
     assert body["order_gate"] == {"open": True, "holds": {}}
     assert body["components"] == {
         "stream-recovery": "running",
         "deadman": "running",
+        "reconciliation": "running",
         "retention": "running",
         "order-intake": "running",
     }
 
 
-async def test_health_names_the_last_reconciliation_run() -> None:
+async def test_health_names_the_latest_reconciliation_run() -> None:
     async with running_runtime() as runtime:
-        now = runtime.app.clock.now()
-        run = ReconciliationRun(
-            id="rec-1",
-            kind="scheduled",
-            status="success",
-            started_at=now - timedelta(seconds=2),
-            finished_at=now,
+        await eventually(lambda: bool(runtime.reconciliation.reports), "the start-up reconciliation")
+        startup = runtime.reconciliation.reports[-1].run
+        assert startup is not None
+        _status, _, text = await get(f"{runtime.http.url}/health")
+        later = ReconciliationRun(
+            id="rec-later",
+            kind="manual",
+            status="partial",
+            started_at=startup.started_at + timedelta(seconds=1),
+            finished_at=startup.started_at + timedelta(seconds=2),
             discrepancies_found=1,
-            auto_corrected=1,
-            manual_review_required=0,
+            auto_corrected=0,
+            manual_review_required=1,
         )
         async with runtime.app.store.unit_of_work() as uow:
-            await uow.reconciliations.add_run(run)
+            await uow.reconciliations.add_run(later)
             await uow.commit()
-        async with aiohttp.ClientSession() as session, session.get(f"{runtime.http.url}/health") as response:
-            body = await response.json()
-    assert body["last_reconciliation"] == {
-        "id": "rec-1",
+        _, _, text_after = await get(f"{runtime.http.url}/health")
+    assert json.loads(text)["last_reconciliation"] == {
+        "id": startup.id,
+        "kind": "startup",
         "status": "success",
-        "started_at": run.started_at.isoformat(),
-        "finished_at": run.finished_at.isoformat(),
-        "discrepancies_found": 1,
+        "started_at": startup.started_at.isoformat(),
+        "finished_at": startup.finished_at.isoformat(),
+        "discrepancies_found": 0,
     }
+    assert json.loads(text_after)["last_reconciliation"]["id"] == "rec-later"
 
 
 async def test_health_is_503_while_the_stream_is_disconnected() -> None:
