@@ -7,6 +7,7 @@ import math
 import random
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
 from galfriday.adapters.memory.clock import ManualClock
@@ -275,3 +276,28 @@ async def test_a_refused_promotion_leaves_the_experiment_running() -> None:
     with pytest.raises(ModelError, match="refused"):
         await lab.experiments.conclude(experiment_id)
     assert (await lab.experiments.find(experiment_id)).status is ExperimentStatus.RUNNING
+
+
+async def test_split_routing_as_configured_passes_the_sample_ratio_check() -> None:
+    lab = Lab(control_weight=KNOWS_X1, candidate_weight=KNOWS_X2)
+    experiment_id = await lab.start(ExperimentMode.SPLIT, traffic_share=0.3)
+    await lab.trade(1_000, seed=6)
+    status = await lab.experiments.status(experiment_id)
+    assert status.sample_ratio is not None
+    assert not status.sample_ratio.mismatch
+    assert status.control.predictions + status.candidate.predictions == 1_000
+    assert status.candidate.predictions / 1_000 == pytest.approx(0.3, abs=0.05)
+
+
+async def test_a_router_splitting_other_than_configured_is_caught_by_the_sample_ratio_check() -> None:
+    """The stored experiment says 30 % to the candidate; the router was started with a 50 % copy."""
+    lab = Lab(control_weight=KNOWS_X1, candidate_weight=KNOWS_X2)
+    experiment_id = await lab.start(ExperimentMode.SPLIT, traffic_share=0.3)
+    stored = await lab.experiments.find(experiment_id)
+    misconfigured = attrs.evolve(stored, config={**stored.config, "traffic_share": 0.5})
+    lab.predictions.start_experiment(misconfigured, lab.control, lab.candidate)
+    await lab.trade(1_000, seed=7)
+    status = await lab.experiments.status(experiment_id)
+    assert status.sample_ratio is not None
+    assert status.sample_ratio.mismatch
+    assert isinstance(status.conclusion, Invalid)
