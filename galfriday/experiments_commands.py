@@ -105,6 +105,8 @@ def experiments() -> None:
 @click.option("--min-outcomes", type=click.IntRange(min=2), help="Outcomes per arm before concluding [500].")
 @click.option("--min-days", type=click.FloatRange(min=0), help="Days before concluding [7].")
 @click.option("--seed", help="Routing hash seed (default: the experiment id).")
+@click.option("--probability-output", help="Output holding the event's probability [probabilities].")
+@click.option("--probability-index", type=int, help="Its value per row to read (-1: the last) [-1].")
 @click.option("--json", "as_json", is_flag=True, help="The experiment as one JSON document.")
 @click.pass_obj
 def create(
@@ -120,6 +122,8 @@ def create(
     min_outcomes: int | None,
     min_days: float | None,
     seed: str | None,
+    probability_output: str | None,
+    probability_index: int | None,
     as_json: bool,
 ) -> None:
     """Start an experiment comparing CANDIDATE with CONTROL of MODEL."""
@@ -136,6 +140,8 @@ def create(
             ("min_outcomes_per_arm", min_outcomes),
             ("min_duration_seconds", None if min_days is None else min_days * 86_400.0),
             ("seed", seed),
+            ("probability_output", probability_output),
+            ("probability_index", probability_index),
         )
         if value is not None
     }

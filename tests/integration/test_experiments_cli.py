@@ -152,6 +152,19 @@ def test_a_split_experiment_keeps_its_traffic_share(setup: Setup) -> None:
     assert (made["mode"], config["traffic_share"], config["metric"]) == ("split", 0.1, "pnl")
 
 
+def test_create_takes_the_policy_and_the_probability_output(setup: Setup) -> None:
+    made = create(
+        setup,
+        *("--metric", "hit", "--margin", "0.02", "--min-outcomes", "800", "--min-days", "3"),
+        *("--probability-output", "score", "--probability-index", "0", "--seed", "s-1"),
+    )
+    config = made["config"]
+    assert isinstance(config, dict)
+    assert (config["metric"], config["margin"], config["min_outcomes_per_arm"]) == ("hit", 0.02, 800)
+    assert (config["min_duration_seconds"], config["seed"]) == (3 * 86_400.0, "s-1")
+    assert (config["probability_output"], config["probability_index"]) == ("score", 0)
+
+
 def test_a_split_experiment_without_a_share_is_refused(setup: Setup) -> None:
     result = invoke(
         [
