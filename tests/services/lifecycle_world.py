@@ -21,6 +21,7 @@ from galfriday.domain.canary import CanaryPlan, Guardrails
 from galfriday.domain.candle_features import candle_features, direction_labels
 from galfriday.domain.market_data import Candle
 from galfriday.domain.models import ModelVersion
+from galfriday.domain.promotion_gates import GatePolicy
 from galfriday.errors import InvalidValueError
 from galfriday.services.experiments import ExperimentService
 from galfriday.services.holdout_scoring import HoldoutScorer
@@ -70,7 +71,11 @@ class LifecycleWorld:
         self.artifacts = MemoryArtifactStore()
         self.runtime = OnnxModelRuntime()
         self.clock = ManualClock(now)
-        self.registry = ModelRegistry(self.store, self.artifacts, self.runtime, self.clock)
+        # the latency gate (p99 <= 1 ms) has its own tests; on a shared 2-core CI machine a scheduling hiccup
+        # can push a 5 us inference past it, which is not what these tests are about
+        self.registry = ModelRegistry(
+            self.store, self.artifacts, self.runtime, self.clock, policy=GatePolicy(max_p99_seconds=0.05)
+        )
         self.log = PredictionLog(self.store, self.clock, capacity=100_000, batch_size=1_000)
         self.predictions = PredictionService(self.runtime, self.log, self.clock)
         self.experiments = ExperimentService(
