@@ -16,7 +16,7 @@ from galfriday.adapters.onnx.plugin import make_onnx_runtime
 from galfriday.adapters.onnx.runtime import OnnxModelRuntime
 from galfriday.config import Config
 from galfriday.domain.models import FeatureSpec, ModelVersion
-from galfriday.errors import ConfigurationError, ModelError
+from galfriday.errors import ConfigurationError, InvalidValueError, ModelError
 from galfriday.hookspecs import AdapterContext
 from galfriday.testing.onnx_models import linear_model, logistic_pipeline
 
@@ -178,3 +178,19 @@ def test_the_plugin_refuses_thread_settings_that_are_not_whole_numbers_in_range(
 ) -> None:
     with pytest.raises(ConfigurationError, match=key):
         make_onnx_runtime(AdapterContext(Config(), {key: value}, SystemClock()))
+
+
+async def test_a_misspelt_feature_in_a_mapping_of_the_right_size_is_named(runtime: OnnxModelRuntime) -> None:
+    model = version()
+    await runtime.load(model, linear_model(FEATURES, (1.0, 2.0), 0.5))
+    with pytest.raises(InvalidValueError) as caught:
+        runtime.run_sync(model, {"a": [1.0], "bb": [1.0]})
+    assert caught.value.field == "bb"
+
+
+async def test_none_is_refused_rather_than_read_as_nan(runtime: OnnxModelRuntime) -> None:
+    model = version()
+    await runtime.load(model, linear_model(FEATURES, (1.0, 2.0), 0.5))
+    with pytest.raises(InvalidValueError) as caught:
+        runtime.run_sync(model, {"a": [1.0, None], "b": [1.0, 2.0]})  # type: ignore[list-item]
+    assert caught.value.field == "a[1]"
