@@ -3,7 +3,8 @@
 
 Against the Kraken simulator on loopback (private executions and balances with a fresh REST token; public
 BTC/USD book and ticker), with the stream's default settings (backoff: immediate retry, then full jitter from
-0.5 s):
+0.25 s doubling), except the connection budget (Kraken's ~150 attempts per IP per 10 minutes, which a run of
+dozens of forced reconnects would use up by design; the simulator has no such limit):
 
 - `kraken_resync_after_drop`: the server drops every connection (TCP abort, no close frame) and stays up; timed
   from the drop to healthy again.
@@ -33,6 +34,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from galfriday.adapters.kraken.rate_limit import RateTier
 from galfriday.adapters.kraken.rest import KrakenRestClient
 from galfriday.adapters.kraken.stream import KrakenStream
+from galfriday.adapters.kraken.ws_backoff import ConnectionBudget
 from galfriday.config import Secret
 from galfriday.domain.market_data import MarketChannel
 from galfriday.testing.kraken_simulator import KrakenSimulator
@@ -86,6 +88,14 @@ async def _subscribe_until_snapshots(
             missing.discard(message.get("channel"))
 
 
+async def until_unhealthy(stream: KrakenStream) -> None:
+    """The drop is seen on the stream's next read."""
+    while True:
+        if not stream.health().healthy:
+            return
+        await asyncio.sleep(0.0005)
+
+
 async def stream_resync(sim: KrakenSimulator, stream: KrakenStream, outage: float) -> float:
     """Seconds from the server being reachable again to the stream healthy."""
     await stream.wait_healthy(10)
@@ -94,8 +104,7 @@ async def stream_resync(sim: KrakenSimulator, stream: KrakenStream, outage: floa
         sim.chaos.refuse_connections(outage)
     sim.chaos.drop_connections()
     back = harness.clock() + outage
-    while stream.health().healthy:  # the drop is seen on the next read
-        await asyncio.sleep(0.0005)
+    await until_unhealthy(stream)
     await stream.wait_healthy(30)
     return harness.clock() - back
 
@@ -110,7 +119,10 @@ async def measure(repeats: int, outage: float) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {"bare": [], "drop": [], "outage": []}
     try:
         async with KrakenRestClient(sim.rest_url, Secret(KEY), Secret(SECRET), tier=UNTHROTTLED) as rest:
-            stream = KrakenStream(sim.ws_url, sim.ws_auth_url, tokens=rest, pair_source=rest)
+            budget = ConnectionBudget(
+                limit=100_000
+            )  # the simulator has no per-IP limit; Kraken's is kept apart
+            stream = KrakenStream(sim.ws_url, sim.ws_auth_url, tokens=rest, pair_source=rest, budget=budget)
             async with stream:
                 await stream.subscribe([SYMBOL], [MarketChannel.BOOK, MarketChannel.TICKER])
                 drain = asyncio.get_running_loop().create_task(_drain(stream))

@@ -210,6 +210,7 @@ class KrakenStream:
         self._refusals: dict[SubscriptionKey, ExchangeError] = {}
         self._system: str | None = None
         self._healthy = False
+        self._health_changed = asyncio.Event()
         self._reason = "not started"
         self._last_message_at: datetime | None = None
         self._last_private_at: datetime | None = None
@@ -375,9 +376,12 @@ class KrakenStream:
         """Wait until healthy; `TimeoutError` after `within` seconds."""
         deadline = time.monotonic() + within
         while not self._verdict()[0]:
-            if time.monotonic() >= deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise TimeoutError(f"Kraken stream not healthy within {within:g} s: {self._verdict()[1]}")
-            await asyncio.sleep(0.005)
+            self._health_changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._health_changed.wait(), remaining)
         return self.health()
 
     # --- connections -----------------------------------------------------------------------------------
@@ -386,14 +390,22 @@ class KrakenStream:
         """Connect, subscribe, read until the connection dies; again, with backoff, until closed."""
         first = True
         while not self._closed:
-            if not first:
-                delay = ep.backoff.next_delay(maintenance=self._system in MAINTENANCE)
-                delay = max(delay, self._budget.wait(time.monotonic()))
-                if delay > 0:
+            delay = 0.0 if first else ep.backoff.next_delay(maintenance=self._system in MAINTENANCE)
+            now = time.monotonic()
+            budget_wait = self._budget.wait(now)
+            if budget_wait > delay:
+                log.warning(
+                    "Kraken %s: %d connection attempts within %g s use up the budget; next attempt in %.1f s",
+                    ep.name,
+                    self._budget.used(now),
+                    self._budget.window,
+                    budget_wait,
+                )
+                delay = budget_wait
+            if delay > 0:
+                if not first:
                     log.info("Kraken %s: reconnecting in %.2f s", ep.name, delay)
-                    await asyncio.sleep(delay)
-            else:
-                await asyncio.sleep(self._budget.wait(time.monotonic()))
+                await asyncio.sleep(delay)
             first = False
             connection = await self._connect(ep)
             if connection is None:
@@ -449,6 +461,7 @@ class KrakenStream:
     async def _subscribe_connection(self, ep: _Endpoint, connection: KrakenConnection) -> None:
         for error in await self._send_pending(ep):
             log.error("Kraken %s subscription refused: %s", ep.name, error)
+        await self._update_health()
 
     async def _connection_lost(self, ep: _Endpoint, connection: KrakenConnection) -> None:
         if ep.connection is connection:
@@ -760,6 +773,7 @@ class KrakenStream:
         self._reason = reason
         if healthy != self._healthy and not self._closed:
             self._healthy = healthy
+            self._health_changed.set()
             log.info("Kraken stream %s: %s", "healthy" if healthy else "unhealthy", reason)
             await self._emit(StreamStatusChanged(healthy, reason, self._clock.now()))
 
