@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -24,6 +25,8 @@ from galfriday.domain.orders import Order, OrderType
 from galfriday.domain.positions import Position
 from galfriday.errors import InvalidValueError
 
+_BY_TIME = attrgetter("timestamp", "exec_id")
+
 
 def replay_positions(executions: Iterable[Execution]) -> dict[str, Position]:
     """Positions from fills applied in (timestamp, exec id) order, a repeated exec id once.
@@ -33,7 +36,7 @@ def replay_positions(executions: Iterable[Execution]) -> dict[str, Position]:
     """
     seen: set[str] = set()
     state: dict[str, list[Any]] = {}  # symbol -> [quantity, average cost, realized, updated at]
-    for execution in sorted(executions, key=lambda e: (e.timestamp, e.exec_id)):
+    for execution in sorted(executions, key=_BY_TIME):
         if execution.exec_id in seen:
             continue
         seen.add(execution.exec_id)

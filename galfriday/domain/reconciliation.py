@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 
 from attrs import field, frozen
 
@@ -216,6 +217,10 @@ def _comparable_status(status: OrderStatus, filled: Decimal) -> OrderStatus:
     return OrderStatus.PARTIALLY_FILLED if status is OrderStatus.NEW and filled > 0 else status
 
 
+BY_TIME = attrgetter("timestamp", "exec_id")
+"""Fills in the order they happened (ties by exec id)."""
+
+
 def _order_discrepancies(internal: InternalState, snapshot: ExchangeSnapshot) -> list[Discrepancy]:
     by_exchange_id: dict[str, Order] = {}
     by_client_id: dict[str, Order] = {}
@@ -230,6 +235,7 @@ def _order_discrepancies(internal: InternalState, snapshot: ExchangeSnapshot) ->
     reports = _latest_reports(snapshot.orders)
     found: list[Discrepancy] = []
     matched: set[str] = set()
+    taken_at = snapshot.taken_at
     for order_id in sorted(reports.keys() | trades_by_order.keys()):
         report = reports.get(order_id)
         ours = by_exchange_id.get(order_id)
@@ -237,16 +243,24 @@ def _order_discrepancies(internal: InternalState, snapshot: ExchangeSnapshot) ->
             candidate = by_client_id.get(report.client_order_id)
             if candidate is not None and candidate.exchange_order_id in (None, order_id):
                 ours = candidate
-        if ours is not None:
-            matched.add(ours.client_order_id)
-            if ours.updated_at > snapshot.taken_at:
-                continue
-        trades = sorted(trades_by_order.get(order_id, ()), key=lambda e: (e.timestamp, e.exec_id))
+        trades = trades_by_order.get(order_id, [])
         if ours is None:
-            found += _unknown_order(order_id, report, trades)
-        else:
-            missing = [t for t in trades if t.exec_id not in known_fills and t.exec_id not in ours.exec_ids]
-            found += _known_order(order_id, ours, report, missing)
+            found += _unknown_order(order_id, report, sorted(trades, key=BY_TIME))
+            continue
+        matched.add(ours.client_order_id)
+        if ours.updated_at > taken_at:
+            continue
+        missing = [t for t in trades if t.exec_id not in known_fills and t.exec_id not in ours.exec_ids]
+        if (
+            not missing
+            and report is not None
+            and report.status == ours.status
+            and report.filled_quantity == ours.filled_quantity
+            and report.quantity == ours.quantity
+        ):
+            continue  # the common case, decided without building anything
+        missing.sort(key=BY_TIME)
+        found += _known_order(order_id, ours, report, missing)
     for order in internal.orders:
         if (
             order.status.is_open
