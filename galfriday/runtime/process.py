@@ -2,7 +2,8 @@
 
 Components, in start order: `stream-recovery` (a REST backfill at start, after every reconnect or gap, and
 account polling while the stream is down; it holds the order gate closed until caught up), `deadman` (the
-exchange's cancel-all-after timer while orders are live), `reconciliation` (at start once the backfill is
+exchange's cancel-all-after timer while orders are live), `prediction-log` (writes the predictions served
+through `Runtime.predictions` in batches; flushed at shutdown), `reconciliation` (at start once the backfill is
 done, every `[reconciliation] interval_seconds`, and after every reconnect or gap), periodic jobs (`retention` every
 `[retention] every_seconds`), then `order-intake` (stream events -> `StreamRecovery.apply` -> `OrderTracker`;
 the stream is subscribed before anything starts, so nothing is missed in between).
@@ -37,12 +38,14 @@ from galfriday.runtime.http import HttpEndpoint
 from galfriday.runtime.intake import OrderIntake
 from galfriday.runtime.metrics import RuntimeMetrics
 from galfriday.runtime.periodic import PeriodicJob
+from galfriday.runtime.prediction_metrics import MeteredPredictionLog
 from galfriday.runtime.query_metrics import QueryLatencyCollector
 from galfriday.runtime.reconciliation_loop import ReconciliationLoop
 from galfriday.runtime.service_component import ServiceComponent
 from galfriday.runtime.supervisor import Supervisor
 from galfriday.services.deadman import DeadMansSwitch
 from galfriday.services.order_tracking import OrderTracker
+from galfriday.services.prediction import PredictionService
 from galfriday.services.retention import RetentionService
 from galfriday.services.stream_recovery import RecoveryReport, StreamRecovery
 from galfriday.services.trading_gate import TradingGate
@@ -119,6 +122,9 @@ class Runtime:
         self.reconciliation = ReconciliationLoop(
             reconciliation_service(app, self.trading_gate), metrics=self.metrics, ready=self._first_backfill
         )
+        self.prediction_log = MeteredPredictionLog(app.store, app.clock, metrics=self.metrics)
+        self.predictions = PredictionService(app.model_runtime, self.prediction_log, app.clock)
+        """Predictions for components the embedding application adds (strategies); logged and metered."""
         retention = RetentionService(app.store, app.archive, app.clock, config.retention.policies)
         self.retention = PeriodicJob(
             "retention", config.retention.every_seconds, retention.run, metrics=self.metrics
@@ -126,6 +132,7 @@ class Runtime:
         self.supervisor = Supervisor(
             [
                 ServiceComponent("stream-recovery", self._start_recovery, self.recovery.close),
+                ServiceComponent("prediction-log", self.prediction_log.start, self.prediction_log.close),
                 ServiceComponent("deadman", self.deadman.start, self.deadman.close),
                 self.reconciliation,
                 self.retention,

@@ -57,6 +57,8 @@ class ReconciliationLoop:
         self._wake.set()
 
     async def run(self) -> None:
+        if self._stopping.is_set():
+            return
         if not self._started:
             if not await self._until_ready():
                 return

@@ -28,6 +28,9 @@ class ServiceComponent:
         return self._name
 
     async def run(self) -> None:
+        if self._stopping.is_set():  # stopped before it ever ran: release whatever the service holds
+            await self._close()
+            return
         starting = asyncio.ensure_future(self._start())
         stopping = asyncio.ensure_future(self._stopping.wait())
         try:

@@ -93,8 +93,10 @@ class Supervisor:
         await asyncio.shield(task)
 
     async def _supervise(self, component: Component) -> None:
+        """Run the component, again after each crash, until stopping. It runs at least once, even when stopped
+        before its task got to run, so that `run()` can finish what it holds (flush a buffer, drain a queue)."""
         crashes = 0
-        while not self._stopping.is_set():
+        while True:
             self._states[component.name] = ComponentState.RUNNING
             started = time.monotonic()
             try:
@@ -119,6 +121,8 @@ class Supervisor:
             )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
+            if self._stopping.is_set():
+                return
 
     def _supervision_ended(self, task: asyncio.Task[None]) -> None:
         """A supervision loop itself must never end by surprise; if it does, say so loudly."""

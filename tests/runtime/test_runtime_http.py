@@ -31,6 +31,7 @@ async def test_health_is_200_with_the_stream_the_store_the_gates_and_every_compo
     assert body["order_gate"] == {"open": True, "holds": {}}
     assert body["components"] == {
         "stream-recovery": "running",
+        "prediction-log": "running",
         "deadman": "running",
         "reconciliation": "running",
         "retention": "running",

@@ -126,3 +126,12 @@ async def test_stopping_during_a_restart_backoff_does_not_start_the_component_ag
 def test_two_components_with_one_name_are_refused() -> None:
     with pytest.raises(InvalidValueError, match="unique component names"):
         Supervisor([Worker("x", []), Worker("x", [])], backoff=FAST, metrics=RuntimeMetrics())
+
+
+async def test_a_component_stopped_before_it_got_to_run_still_runs_once_to_finish_its_work() -> None:
+    journal: list[str] = []
+    late = Worker("buffer", journal)
+    supervisor = Supervisor([late], backoff=FAST, metrics=RuntimeMetrics())
+    supervisor.start()
+    assert await supervisor.stop(5) == []  # no await between start and stop: its task had not run yet
+    assert journal == ["run buffer", "stopped buffer"]
