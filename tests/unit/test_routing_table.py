@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,13 @@ CANDIDATE = Arm("candidate", "btc-direction", 4)
 def test_the_table_buckets_every_key_as_routing_does(seed: str, key: str) -> None:
     table = RoutingTable(canary("exp", seed, CONTROL, CANDIDATE, 0.3))
     assert table.bucket_index(key) == bucket_index(seed, key)
+
+
+@pytest.mark.parametrize("length", [0, 1, 63, 64, 65, 1_000])
+def test_keys_of_any_length_bucket_as_routing_does(length: int) -> None:
+    table = RoutingTable(canary("exp", "seed", CONTROL, CANDIDATE, 0.3))
+    key = ("décision-" * 200)[:length]
+    assert table.bucket_index(key) == bucket_index("seed", key)
 
 
 @settings(max_examples=300)
