@@ -127,31 +127,17 @@ class StreamRecovery:
 
         With `consume=False` the caller feeds stream events to `apply` and `observe` itself. If the account
         cannot answer, start returns anyway with the gate closed, and the backfill is retried in the
-        background until it succeeds (the exchange being down must not stop the process from starting).
+        background until it succeeds (the exchange being down must not stop the process from starting); the
+        same holds for the backfills after a reconnect or a gap.
         """
         events = self._stream.events() if consume else None
         self._healthy = self._stream.health().healthy
         if not self._healthy:
             self._mark_in_doubt(self._clock.now())
         self._hold("starting: backfilling through the account")
-        loop = asyncio.get_running_loop()
-        try:
-            await self.backfill("start")
-        except ExchangeError as exc:
-            log.error(
-                "start-up backfill failed (%s: %s); trading stays halted while it is retried",
-                type(exc).__name__,
-                exc,
-            )
-            self._mark_in_doubt(self._clock.now())
-            self._retrying = loop.create_task(self._retry_start())
+        await self._backfill_or_retry("start", None)
         if events is not None:
-            self._consumer = loop.create_task(self._consume(events))
-        self._update_gate(self._stream.health().reason)
-
-    async def _retry_start(self) -> None:
-        await self._clock.sleep(self._retry_delay)
-        await self._backfill_until_done("start", None)
+            self._consumer = asyncio.get_running_loop().create_task(self._consume(events))
         self._update_gate(self._stream.health().reason)
 
     async def close(self) -> None:
@@ -212,7 +198,7 @@ class StreamRecovery:
             self._mark_in_doubt(event.occurred_at if event.since is None else event.since)
             self._healthy = self._stream.health().healthy
             self._hold(f"recovering after a {event.reason}")
-            await self._backfill_until_done(event.reason, event.since)
+            await self._backfill_or_retry(event.reason, event.since)
             self._update_gate(self._stream.health().reason)
         elif isinstance(event, StreamStatusChanged):
             self._healthy = event.healthy
@@ -221,7 +207,7 @@ class StreamRecovery:
             elif self.needs_backfill:
                 self._stop_polling()
                 self._hold(f"stream {event.reason}: backfilling through the account")
-                await self._backfill_until_done("reconnect", self._in_doubt_since)
+                await self._backfill_or_retry("reconnect", self._in_doubt_since)
             self._update_gate(event.reason)
 
     def _hold(self, reason: str) -> None:
@@ -268,6 +254,27 @@ class StreamRecovery:
                 log.warning("polling the account failed (%s: %s); trying again", type(exc).__name__, exc)
 
     # --- backfill ------------------------------------------------------------------------------------
+
+    async def _backfill_or_retry(self, reason: str, since: datetime | None) -> None:
+        """Backfill once; if the account cannot answer, retry in the background (the gate stays closed) so
+        that neither start-up nor the stream waits for the exchange's REST API to come back."""
+        try:
+            await self.backfill(reason, since)
+        except ExchangeError as exc:
+            log.error(
+                "backfill after %s failed (%s: %s); trading stays halted while it is retried",
+                reason,
+                type(exc).__name__,
+                exc,
+            )
+            self._mark_in_doubt(self._clock.now() if since is None else since)
+            if self._retrying is None or self._retrying.done():
+                self._retrying = asyncio.get_running_loop().create_task(self._retry(reason, since))
+
+    async def _retry(self, reason: str, since: datetime | None) -> None:
+        await self._clock.sleep(self._retry_delay)
+        await self._backfill_until_done(reason, since)
+        self._update_gate(self._stream.health().reason)
 
     async def _backfill_until_done(self, reason: str, since: datetime | None) -> None:
         """Backfill, retrying while the account cannot answer; the gate stays closed meanwhile."""

@@ -406,3 +406,32 @@ async def test_an_unreachable_account_at_start_keeps_trading_halted_until_a_retr
         assert account.failures == 0
     finally:
         await recovery.close()
+
+
+async def test_a_backfill_the_account_cannot_answer_is_retried_without_holding_up_the_stream(
+    world: World,
+) -> None:
+    account = UnreachableAccount(world, failures=0)
+    recovery = StreamRecovery(
+        account,  # type: ignore[arg-type]
+        world.exchange,
+        world.tracker,
+        world.store,
+        world.clock,
+        poll_interval=SLOW_POLL,
+        retry_delay=0.01,
+    )
+    await recovery.start(consume=False)
+    order = await world.submit()
+    await world.fill_against(order)  # the stream's report of it is lost: nobody applies it
+    account.failures = 2
+    gap = StreamRecoveryNeeded(
+        exchange="memory", reason="gap", since=order.created_at, occurred_at=order.created_at
+    )
+
+    await asyncio.wait_for(recovery.observe(gap), 1)  # returns: the stream must keep being applied
+
+    assert not recovery.gate.is_open
+    await eventually(lambda: recovery.gate.is_open, "the retried gap backfill")
+    assert await _filled(world, order.client_order_id)
+    await recovery.close()
