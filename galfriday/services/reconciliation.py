@@ -401,15 +401,22 @@ class ReconciliationService:
         )
 
     async def _internal(self, uow: UnitOfWork, snapshot: ExchangeSnapshot) -> InternalState:
-        orders: dict[str, Order] = {o.client_order_id: o for o in await uow.orders.list_open()}
-        for report in snapshot.orders:
-            ours = await uow.orders.get_by_exchange_id(report.order_id)
-            if ours is None:
-                ours = await uow.orders.get(report.client_order_id)
-            if ours is not None:
-                orders.setdefault(ours.client_order_id, ours)
-        for trade in snapshot.trades:
-            ours = await uow.orders.get_by_exchange_id(trade.order_id)
+        """Our side: balances, positions, every stored fill, and the orders concerned. Those are read in bulk
+        (open, and updated since the window began); only orders the snapshot names beyond those are looked up
+        one by one, usually the few that differ."""
+        bulk = [*await uow.orders.list_open(), *await uow.orders.list_updated_since(snapshot.since)]
+        orders: dict[str, Order] = {o.client_order_id: o for o in bulk}
+        known = {o.exchange_order_id for o in bulk if o.exchange_order_id is not None}
+        unacknowledged = {o.client_order_id for o in bulk if o.exchange_order_id is None}
+        named: list[tuple[str, str | None]] = [(r.order_id, r.client_order_id) for r in snapshot.orders]
+        named += [(t.order_id, t.client_order_id) for t in snapshot.trades]
+        for order_id, client_order_id in named:
+            if order_id in known or client_order_id in unacknowledged:
+                continue
+            known.add(order_id)
+            ours = await uow.orders.get_by_exchange_id(order_id)
+            if ours is None and client_order_id is not None:
+                ours = await uow.orders.get(client_order_id)
             if ours is not None:
                 orders.setdefault(ours.client_order_id, ours)
         return InternalState(

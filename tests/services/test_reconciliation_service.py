@@ -330,3 +330,20 @@ async def test_a_later_run_reads_history_from_the_last_checkpoint_less_the_lookb
     assert second.since is not None
     open_since = min(o.created_at for o in await exchange.open_orders())
     assert second.since == min(first.checkpoint - timedelta(seconds=60), open_since)
+
+
+async def test_after_a_restart_the_corrections_hold_and_the_checkpoint_is_read_back(
+    exchange: FakeExchange, store: Store, clock: ManualClock
+) -> None:
+    mirrored = store
+    await mirror(exchange, mirrored, withhold={"T000004"})
+    await drift_balance(mirrored, "BTC", D("0.1"))
+    first = await service(exchange, mirrored, clock, policy=LOOSE, lookback_seconds=0).run()
+    assert len(first.corrected) == 2
+    await mirrored.close()
+    await mirrored.start()  # the same database, a new process's service
+    clock.advance(60)
+    second = await service(exchange, mirrored, clock, policy=LOOSE, lookback_seconds=0).run()
+    assert second.outcomes == ()
+    open_since = min(o.created_at for o in await exchange.open_orders())
+    assert second.since == min(first.checkpoint, open_since)  # type: ignore[type-var]
