@@ -1,11 +1,17 @@
 """Staged canary rollout: route a growing share to a staging candidate, judge each stage, promote or roll back.
 
-`start` opens a split experiment between production (control) and the candidate (seeded per rollout, so growing
-the share only moves keys from control to the canary), points the `challenger` alias at the candidate and
-routes the first stage's share to it. `step` gathers the current stage's evidence (from the prediction log and
-the experiment's outcomes), lets `domain.canary.evaluate` decide, and applies the decision at once:
+`start` opens a split experiment between production (control) and the candidate at the first stage's share,
+points the `challenger` alias at the candidate and routes that share to it. Each later stage below 100 % gets
+an experiment of its own with its share (so its sample-ratio check is right) and the same routing seed (so
+growing the share only moves keys from control to the canary); the stage it replaces ends as concluded.
+Every canary experiment asks for 2**31 outcomes per arm, so the experiments service's periodic conclusion
+never promotes or stops it on its own (a sample-ratio mismatch still invalidates it: a routing fault).
 
-- advance: route the next share (at 100 % the candidate is served alone, outside the experiment);
+`step` gathers the current stage's evidence (from the prediction log and the experiment's outcomes), lets
+`domain.canary.evaluate` decide, and applies the decision at once:
+
+- advance: route the next share (at 100 % the candidate is served alone, outside any experiment; the 50 %
+  stage's experiment stays open until the end, for late outcomes);
 - rollback: route everything back to control, stop the experiment, remove the challenger alias and archive
   the candidate;
 - complete: promote the candidate through the registry (gates included; the champion's scores on the
@@ -58,11 +64,13 @@ ACTOR = "rollout"
 POLL_SECONDS = 60.0
 PROBABILITY_OUTPUT = "probabilities"
 MAX_PREDICTIONS = 1_000_000
+NEVER = 2**31
+"""Outcomes per arm a canary experiment asks for: more than it will ever see, so only the rollout ends it."""
 
 
 @attrs.define
 class Rollout:
-    """One canary in progress: the versions, its experiment, and where the state machine stands."""
+    """One canary in progress: the versions, its current experiment, and where the state machine stands."""
 
     model_name: str
     control: ModelVersion
@@ -95,9 +103,7 @@ class PredictionServiceRouter:
         elif share >= 1.0:
             self._predictions.serve(rollout.candidate)
         else:
-            config = {**rollout.experiment.config, "traffic_share": share}
-            experiment = attrs.evolve(rollout.experiment, config=config)
-            self._predictions.start_experiment(experiment, rollout.control, rollout.candidate)
+            self._predictions.start_experiment(rollout.experiment, rollout.control, rollout.candidate)
 
 
 class CanaryEvidenceSource(Protocol):
@@ -206,12 +212,15 @@ class RolloutService:
     ) -> None:
         if not poll_seconds > 0:
             raise InvalidValueError("poll_seconds", poll_seconds, "a positive number of seconds")
+        plan = plan or CanaryPlan.default()
+        if plan.stages[0].share >= 1.0:
+            raise InvalidValueError("plan", plan.stages[0].share, "a first stage below 100 % (it is a split)")
         self._registry = registry
         self._experiments = experiments
         self._router = router
         self._evidence = evidence
         self._clock = clock
-        self.plan = plan or CanaryPlan.default()
+        self.plan = plan
         self.actor = actor
         self.poll_seconds = poll_seconds
 
@@ -244,32 +253,31 @@ class RolloutService:
                 f"staging: validate {model_name} v{candidate_version} first",
             )
         first = self.plan.stages[0].share
-        experiment = await self._experiments.create(
-            f"canary-{model_name}-v{candidate_version}-{self._clock.now():%Y%m%dT%H%M%S}",
-            model_name,
-            control.version,
-            candidate_version,
-            mode=ExperimentMode.SPLIT,
-            traffic_share=min(first, 0.99),
-            seed=f"canary:{model_name}:v{candidate_version}",
-        )
         started = f"canary started against v{control.version}: {reason}"
         await self._registry.set_alias(
             model_name, CHALLENGER, candidate_version, actor=self.actor, reason=started
         )
-        rollout = Rollout(
-            model_name,
-            control,
-            candidate,
-            experiment,
-            canary.start(self.plan, self._clock.now()),
-            champion_holdout,
-        )
+        state = canary.start(self.plan, self._clock.now())
+        experiment = await self._open(model_name, control.version, candidate_version, state)
+        rollout = Rollout(model_name, control, candidate, experiment, state, champion_holdout)
         self._router.route(rollout, first)
         await self._note(
             rollout, f"canary stage 1 of {len(self.plan.stages)}: {first:.0%} of traffic; {started}"
         )
         return rollout
+
+    async def _open(self, model_name: str, control: int, candidate: int, state: CanaryState) -> Experiment:
+        """The split experiment of one stage: its share, the rollout's seed, never concluded automatically."""
+        return await self._experiments.create(
+            f"canary-{model_name}-v{candidate}-stage{state.stage_index + 1}-{self._clock.now():%Y%m%dT%H%M%S}",
+            model_name,
+            control,
+            candidate,
+            mode=ExperimentMode.SPLIT,
+            traffic_share=state.share,
+            seed=f"canary:{model_name}:v{candidate}",
+            min_outcomes_per_arm=NEVER,
+        )
 
     async def step(self, rollout: Rollout) -> CanaryStep:
         """Judge the current stage now and apply the decision."""
@@ -278,6 +286,11 @@ class RolloutService:
         rollout.state = step.state
         rollout.steps.append(step)
         if step.action is CanaryAction.ADVANCE:
+            if step.state.share < 1.0:
+                await self._finish(rollout, ExperimentStatus.CONCLUDED, "advanced", step)
+                rollout.experiment = await self._open(
+                    rollout.model_name, rollout.control.version, rollout.candidate.version, step.state
+                )
             self._router.route(rollout, step.state.share)
             stage = f"stage {step.state.stage_index + 1} of {len(self.plan.stages)}"
             await self._note(rollout, f"canary {stage}: {step.state.share:.0%} of traffic; {step.summary}")
@@ -320,7 +333,9 @@ class RolloutService:
     ) -> None:
         conclusion = {
             "action": action,
-            "winner": rollout.candidate.version if action == "promoted" else rollout.control.version,
+            "winner": {"promoted": rollout.candidate.version, "rolled back": rollout.control.version}.get(
+                action
+            ),
             "canary": [
                 {"action": s.action.value, "share": s.state.share, "reasons": list(s.reasons)}
                 for s in rollout.steps
