@@ -143,7 +143,8 @@ class RuntimeConfig:
     GALFRIDAY_RUNTIME_RESTART_INITIAL_SECONDS, GALFRIDAY_RUNTIME_RESTART_MAX_SECONDS,
     GALFRIDAY_RUNTIME_RECOVERY_POLL_SECONDS (account polling while the stream is down),
     GALFRIDAY_RUNTIME_DEADMAN_TIMEOUT_SECONDS (the exchange's cancel-all-after timer while orders are live;
-    0 disables it).
+    0 disables it), GALFRIDAY_RUNTIME_MODELS (comma-separated model names whose drift and degradation are
+    checked, and which are retrained when the policy says so, every GALFRIDAY_RUNTIME_MODEL_CHECK_SECONDS).
     """
 
     http_host: str = "127.0.0.1"
@@ -154,6 +155,12 @@ class RuntimeConfig:
     restart_max_seconds: float = 60.0
     recovery_poll_seconds: float = 5.0
     deadman_timeout_seconds: int = 60
+    models: str = ""
+    model_check_seconds: float = 3600.0
+
+    def model_names(self) -> tuple[str, ...]:
+        """`models` as a tuple of names, blanks dropped."""
+        return tuple(name.strip() for name in self.models.split(",") if name.strip())
 
 
 @frozen
@@ -393,6 +400,7 @@ def _validate(config: Config) -> None:
         ("runtime.shutdown_timeout_seconds", config.runtime.shutdown_timeout_seconds),
         ("runtime.restart_initial_seconds", config.runtime.restart_initial_seconds),
         ("runtime.recovery_poll_seconds", config.runtime.recovery_poll_seconds),
+        ("runtime.model_check_seconds", config.runtime.model_check_seconds),
     ):
         if not seconds > 0:
             raise ConfigurationError(key, seconds, "a number of seconds above 0")

@@ -42,6 +42,7 @@ def test_every_runtime_key_has_a_documented_environment_variable() -> None:
         ("runtime", "intake_queue_size", 0),
         ("runtime", "restart_initial_seconds", -1),
         ("runtime", "recovery_poll_seconds", 0),
+        ("runtime", "model_check_seconds", 0),
         ("runtime", "deadman_timeout_seconds", 86400),
         ("retention", "every_seconds", 0),
     ],
@@ -61,3 +62,9 @@ def test_a_deadman_timeout_of_zero_disables_the_switch_and_is_accepted() -> None
         config_from_mapping({"runtime": {"deadman_timeout_seconds": 0}}, {}).runtime.deadman_timeout_seconds
         == 0
     )
+
+
+def test_the_models_to_watch_are_a_comma_separated_list() -> None:
+    config = config_from_mapping({}, {"GALFRIDAY_RUNTIME_MODELS": "btc-direction, eth-direction,,"})
+    assert config.runtime.model_names() == ("btc-direction", "eth-direction")
+    assert config_from_mapping({}, {}).runtime.model_names() == ()
