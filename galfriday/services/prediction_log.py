@@ -6,8 +6,10 @@ is waiting (a flush task is scheduled on the running loop), every `interval_seco
 `flush()`, and on `close()`. The conversion to validated `PredictionRecord`s happens at flush time, off the
 serving path. The buffer is bounded: beyond `capacity` waiting predictions (the store is down or too slow) new
 ones are dropped and counted in `dropped`, so a stalled store cannot exhaust memory. A batch the store refuses
-is put back at the head of the buffer and retried on the next flush; `close()` flushes until the buffer is
-empty (or raises the store's error), so a graceful close loses nothing.
+is put back at the head of the buffer and retried on the next flush; after a failure, full batches no longer
+trigger flushes of their own (that would retry on every append while the database is down) until a flush
+succeeds again: the periodic flush, or an explicit `flush()`. `close()` flushes everything (or raises the
+store's error), so a graceful close loses nothing.
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ class PredictionLog:
         self._lock = asyncio.Lock()
         self._pending_flush: asyncio.Task[int] | None = None
         self._periodic: asyncio.Task[None] | None = None
+        self._failing = False
         self.written = 0
         """Records the store accepted as new."""
         self.dropped = 0
@@ -124,7 +127,7 @@ class PredictionLog:
             self.dropped += 1
             return
         buffer.append(prediction)
-        if len(buffer) >= self.batch_size and self._pending_flush is None:
+        if len(buffer) >= self.batch_size and self._pending_flush is None and not self._failing:
             self._schedule_flush()
 
     def _schedule_flush(self) -> None:
@@ -155,8 +158,10 @@ class PredictionLog:
                     new += await self._write(batch)
                 except BaseException:
                     self.failed_flushes += 1
+                    self._failing = True
                     self._buffer[:0] = taken[start:]
                     raise
+            self._failing = False
             self.written += new
             return new
 

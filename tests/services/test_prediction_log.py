@@ -46,9 +46,11 @@ class FailingStore(MemoryStore):
     def __init__(self, failures: int) -> None:
         super().__init__()
         self.failures = failures
+        self.attempts = 0
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         uow = super().unit_of_work()
+        self.attempts += 1
         if self.failures > 0:
             self.failures -= 1
 
@@ -169,3 +171,26 @@ def test_outputs_are_flattened_from_arrays_lists_and_numbers() -> None:
 def test_a_non_numeric_output_is_refused_by_name() -> None:
     with pytest.raises(InvalidValueError, match="prediction output"):
         flat_floats(["up"])
+
+
+async def test_after_a_failed_flush_full_batches_wait_for_the_next_successful_flush() -> None:
+    """While the database is down, appends do not each start a retry; an explicit flush resumes them."""
+    store = FailingStore(failures=1)
+    log = PredictionLog(store, ManualClock(NOW), batch_size=2)
+    for i in range(2):
+        log.append(logged(i))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert store.attempts == 1
+    for i in range(2, 10):
+        log.append(logged(i))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert store.attempts == 1
+    assert await log.flush() == 10
+    log.append(logged(10))
+    log.append(logged(11))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert log.waiting == 0
+    assert len(await stored(store)) == 12
