@@ -9,6 +9,7 @@ margin); `Invalid` (a sample-ratio mismatch) ends it as stopped, since its numbe
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -224,8 +225,16 @@ class ExperimentService:
             predictions = await uow.predictions.for_experiment(experiment.id)
         counts = _prediction_counts(experiment, predictions)
         settings = ExperimentSettings.from_config(experiment.config)
-        assessment = assess(
-            experiment, settings, outcomes, counts, self._clock.now(), resamples=self.bootstrap_resamples
+        # pure-Python statistics (the bootstrap draws 10,000 resamples) take seconds on large experiments: a
+        # worker thread lets the event loop keep serving (it gets the GIL back every switch interval)
+        assessment = await asyncio.to_thread(
+            assess,
+            experiment,
+            settings,
+            outcomes,
+            counts,
+            self._clock.now(),
+            resamples=self.bootstrap_resamples,
         )
         return experiment, assessment
 
