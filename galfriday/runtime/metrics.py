@@ -69,6 +69,18 @@ class RuntimeMetrics:
             buckets=PREDICTION_BUCKETS_SECONDS,
             registry=r,
         )
+        self.retrain_decisions = Counter(
+            "galfriday_retrain_decisions",
+            "Scheduled model checks, by model and decision (retrain: a new version was registered; hold).",
+            ["model", "decision"],
+            registry=r,
+        )
+        self.retrain_triggers = Counter(
+            "galfriday_retrain_triggers",
+            "Retraining triggers present at a model check (drift, degradation, model_age, no_model, ...).",
+            ["model", "trigger"],
+            registry=r,
+        )
         self.component_restarts = Counter(
             "galfriday_component_restarts",
             "Supervised components restarted after a crash or an unexpected exit.",

@@ -1,12 +1,18 @@
 """`Runtime`: what `galfriday run` keeps running on a started `App`, and `serve`, the whole process lifetime.
 
-Components, in start order: `stream-recovery` (a REST backfill at start, after every reconnect or gap, and
-account polling while the stream is down; it holds the order gate closed until caught up), `deadman` (the
-exchange's cancel-all-after timer while orders are live), `prediction-log` (writes the predictions served
-through `Runtime.predictions` in batches; flushed at shutdown), `reconciliation` (at start once the backfill is
-done, every `[reconciliation] interval_seconds`, and after every reconnect or gap), periodic jobs (`retention` every
-`[retention] every_seconds`), then `order-intake` (stream events -> `StreamRecovery.apply` -> `OrderTracker`;
-the stream is subscribed before anything starts, so nothing is missed in between).
+Components, in start order:
+- `stream-recovery`: a REST backfill at start, after every reconnect or gap, and account polling while the
+  stream is down; it holds the order gate closed until caught up;
+- `prediction-log`: writes the predictions served through `Runtime.predictions` in batches (flushed at
+  shutdown) and meters their latency;
+- `deadman`: the exchange's cancel-all-after timer, armed while orders are live;
+- `reconciliation`: at start once the first backfill is done, every `[reconciliation] interval_seconds`, and
+  after every reconnect or gap;
+- periodic jobs: `retention` every `[retention] every_seconds`; `model-checks` (drift, degradation, the
+  retraining policy) every `[runtime] model_check_seconds` when `[runtime] models` names any;
+- components the embedding application adds;
+- `order-intake`: stream events -> `StreamRecovery.apply` -> `OrderTracker`; the stream is subscribed before
+  anything starts, so nothing is missed in between.
 
 Shutdown, within `[runtime] shutdown_timeout_seconds`: mark `/health` as stopping, stop intake first (no new
 events taken from the stream) and apply every accepted event, then the other components in reverse (a running
@@ -37,6 +43,7 @@ from galfriday.runtime.health import HealthCheck
 from galfriday.runtime.http import HttpEndpoint
 from galfriday.runtime.intake import OrderIntake
 from galfriday.runtime.metrics import RuntimeMetrics
+from galfriday.runtime.model_checks import ModelChecks
 from galfriday.runtime.periodic import PeriodicJob
 from galfriday.runtime.prediction_metrics import MeteredPredictionLog
 from galfriday.runtime.query_metrics import QueryLatencyCollector
@@ -44,9 +51,12 @@ from galfriday.runtime.reconciliation_loop import ReconciliationLoop
 from galfriday.runtime.service_component import ServiceComponent
 from galfriday.runtime.supervisor import Supervisor
 from galfriday.services.deadman import DeadMansSwitch
+from galfriday.services.model_monitoring import ModelMonitoringService
+from galfriday.services.model_registry import ModelRegistry
 from galfriday.services.order_tracking import OrderTracker
 from galfriday.services.prediction import PredictionService
 from galfriday.services.retention import RetentionService
+from galfriday.services.retraining import RegistryRegistrar, RetrainingService
 from galfriday.services.stream_recovery import RecoveryReport, StreamRecovery
 from galfriday.services.trading_gate import TradingGate
 
@@ -129,13 +139,34 @@ class Runtime:
         self.retention = PeriodicJob(
             "retention", config.retention.every_seconds, retention.run, metrics=self.metrics
         )
+        jobs = [self.retention]
+        self.model_checks: ModelChecks | None = None
+        if config.runtime.model_names():
+            registry = ModelRegistry(app.store, app.artifact_store, app.model_runtime, app.clock)
+            retraining = RetrainingService(
+                app.store,
+                app.clock,
+                app.trainer,
+                RegistryRegistrar(registry),
+                monitoring=ModelMonitoringService(app.store, app.clock),
+            )
+            self.model_checks = ModelChecks(retraining, config.runtime.model_names(), metrics=self.metrics)
+            jobs.append(
+                PeriodicJob(
+                    "model-checks",
+                    config.runtime.model_check_seconds,
+                    self.model_checks,
+                    metrics=self.metrics,
+                    first_delay_seconds=0,
+                )
+            )
         self.supervisor = Supervisor(
             [
                 ServiceComponent("stream-recovery", self._start_recovery, self.recovery.close),
                 ServiceComponent("prediction-log", self.prediction_log.start, self.prediction_log.close),
                 ServiceComponent("deadman", self.deadman.start, self.deadman.close),
                 self.reconciliation,
-                self.retention,
+                *jobs,
                 *extra_components,
                 self.intake,
             ],

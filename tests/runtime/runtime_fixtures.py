@@ -29,9 +29,12 @@ def memory_config(**runtime: Any) -> Config:
 
 
 @asynccontextmanager
-async def running_runtime(config: Config | None = None, **kwargs: Any) -> AsyncIterator[Runtime]:
-    """A started Runtime over a started App; stopped (if the test did not) and closed on exit."""
-    async with App.from_config(config or memory_config()) as app:
+async def running_runtime(
+    config: Config | None = None, *, overrides: dict[str, Any] | None = None, **kwargs: Any
+) -> AsyncIterator[Runtime]:
+    """A started Runtime over a started App (adapters in `overrides` replace configured ones); stopped (if the
+    test did not) and closed on exit."""
+    async with App.from_config(config or memory_config(), overrides=overrides) as app:
         runtime = Runtime(app, **kwargs)
         await runtime.start()
         try:
