@@ -5,8 +5,10 @@ drift and degradation verdicts, when the last retrain started, whether one is ru
 `domain.retraining_policy.decide`, and if it says so trains on the sliding window [now - train_period, now)
 and registers the result as a development version whose parent is the production version. The registration
 carries the lineage: parent version, data window, data fingerprint (from the trainer), the triggers and
-a training run id. One retrain at a time per model (in this process); the cooldown counts from the last
-start, remembered here and otherwise taken from the newest registered version.
+a training run id. With `expiration` (FreqAI's `expiration_hours`) the version also gets `expires_at`, past
+which the registry's `serving_version` stops serving it and falls back to the previous production version.
+One retrain at a time per model (in this process); the cooldown counts from the last start, remembered here
+and otherwise taken from the newest registered version.
 
 Registration goes through the small `ModelRegistrar` interface; `RegistryRegistrar` is it over the model
 registry service (artifact checked and stored, IR version and opset recorded, registration audited).
@@ -89,10 +91,13 @@ class RetrainingService:
         monitoring: ModelMonitoringService | None = None,
         policy: RetrainingPolicy | None = None,
         train_period: timedelta = TRAIN_PERIOD,
+        expiration: timedelta | None = None,
         actor: str = ACTOR,
     ) -> None:
         if train_period <= timedelta(0):
             raise InvalidValueError("train_period", train_period, "a positive duration")
+        if expiration is not None and expiration <= timedelta(0):
+            raise InvalidValueError("expiration", expiration, "a positive duration, or None: never expires")
         self._store = store
         self._clock = clock
         self._trainer = trainer
@@ -100,6 +105,7 @@ class RetrainingService:
         self._monitoring = monitoring
         self.policy = policy or RetrainingPolicy()
         self.train_period = train_period
+        self.expiration = expiration
         self.actor = actor
         self._running: set[str] = set()
         self._last_started: dict[str, datetime] = {}
@@ -149,6 +155,8 @@ class RetrainingService:
                 "triggers": [t.value for t in decision.triggers],
                 "parent_version": parent,
             }
+            if self.expiration is not None:
+                lineage["expires_at"] = (started + self.expiration).isoformat()
             version = await self._registrar.register(
                 trained, parent_version=parent, metadata=lineage, actor=self.actor, reason=reason
             )

@@ -161,3 +161,24 @@ async def test_force_retrains_without_a_trigger_and_says_so(world: World) -> Non
     result = await world.service.run("btc", force=True)
     assert result.version is not None
     assert result.version.metadata["registration_reason"].startswith("forced: ")
+
+
+async def test_with_an_expiration_a_retrained_version_stops_serving_once_expired(world: World) -> None:
+    await world.service.run("btc")
+    await world.make_production(1)
+    world.clock.advance(7 * 3600)
+    expiring = RetrainingService(
+        world.store,
+        world.clock,
+        world.trainer,
+        RegistryRegistrar(world.registry),
+        train_period=timedelta(hours=1_200),
+        expiration=timedelta(days=1),
+    )
+    v2 = (await expiring.run("btc", force=True)).version
+    assert v2 is not None
+    assert v2.metadata["expires_at"] == (world.clock.now() + timedelta(days=1)).isoformat()
+    await world.make_production(2)
+    assert (await world.registry.serving_version("btc")).version == 2  # type: ignore[union-attr]
+    world.clock.advance(86_400)
+    assert (await world.registry.serving_version("btc")).version == 1  # type: ignore[union-attr]
