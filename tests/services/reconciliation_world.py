@@ -152,6 +152,30 @@ async def drift_balance(store: Store, asset: str, delta: Decimal) -> str:
     return f"balance:{asset}"
 
 
+async def drift_available(store: Store, asset: str, delta: Decimal) -> str:
+    """The same total, another amount available (a reservation we got wrong)."""
+    async with store.unit_of_work() as uow:
+        balance = await uow.balances.get(asset)
+        assert balance is not None
+        available = min(balance.total, balance.available + delta)
+        if available == balance.available:  # nothing reserved: reserve instead
+            available = max(D(0), balance.available - delta)
+        assert available != balance.available, "an asset with nothing to move"
+        await uow.balances.save(Balance(asset, balance.total, available, balance.updated_at))
+        await uow.commit()
+    return f"balance:{asset}:available"
+
+
+async def amend(store: Store, exchange_order_id: str, delta: Decimal) -> str:
+    """Our copy of an order with another quantity: an amendment on the exchange we did not hear about."""
+    async with store.unit_of_work() as uow:
+        order = await uow.orders.get_by_exchange_id(exchange_order_id)
+        assert order is not None
+        await uow.orders.save(attrs.evolve(order, quantity=order.quantity + delta))
+        await uow.commit()
+    return f"order:{exchange_order_id}:quantity"
+
+
 async def drift_position(store: Store, symbol: str, delta: Decimal) -> str:
     async with store.unit_of_work() as uow:
         position = await uow.positions.get(symbol)

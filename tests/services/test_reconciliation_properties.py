@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from reconciliation_world import (
     T0,
     add_ghost_order,
+    amend,
+    drift_available,
     drift_balance,
     drift_cost_basis,
     drift_position,
@@ -69,6 +71,10 @@ injections = st.fixed_dictionaries(
         "skipped": st.sets(st.sampled_from(["O000007", "O000011", "O000012"])),
         "ghosts": st.lists(amounts.filter(lambda a: a >= D("0.0001")), max_size=3),
         "reopened": st.sets(st.sampled_from(["O000006", "O000013"])),
+        "availables": st.dictionaries(st.sampled_from(ASSETS), amounts),
+        "amended": st.dictionaries(
+            st.sampled_from(["O000004", "O000014"]), st.sampled_from([D("0.25"), D(3)])
+        ),
     }
 )
 
@@ -90,6 +96,11 @@ async def scenario(draw: dict[str, object], policy: TolerancePolicy) -> None:
         expected.add(await drift_cost_basis(store, symbol, factor))
     for n, quantity in enumerate(draw["ghosts"]):  # type: ignore[arg-type]
         expected.add(await add_ghost_order(store, n, quantity, clock.now()))
+    for asset, delta in draw["availables"].items():  # type: ignore[attr-defined]
+        if asset not in draw["balances"]:  # type: ignore[operator]
+            expected.add(await drift_available(store, asset, delta))
+    for order_id, delta in draw["amended"].items():  # type: ignore[attr-defined]
+        expected.add(await amend(store, order_id, delta))
     reports = {o.order_id: o for o in await exchange_orders(exchange)}
     for order_id in draw["reopened"]:  # type: ignore[attr-defined]
         assert reports[order_id].status is OrderStatus.CANCELED
@@ -170,6 +181,6 @@ def test_injected_discrepancies_are_all_found_corrected_within_tolerance_audited
 
 def test_a_scenario_without_injections_finds_nothing() -> None:
     empty = {"balances": {}, "positions": {}, "cost_bases": {}, "withheld": set(), "skipped": set(),
-             "ghosts": [], "reopened": set()}  # fmt: skip
+             "ghosts": [], "reopened": set(), "availables": {}, "amended": {}}  # fmt: skip
     asyncio.run(scenario(empty, TolerancePolicy()))
     assert EPOCH < T0
