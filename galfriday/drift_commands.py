@@ -51,6 +51,7 @@ def report_document(report: DriftReport) -> dict[str, Any]:
             "statistic": health.statistic,
             "threshold": health.threshold,
             "alarm": health.alarm,
+            "rolling_alarm": health.rolling_alarm,
             "recent_error_rate": health.recent_error_rate,
             "validation_error_rate": health.validation_error_rate,
         },
@@ -80,10 +81,11 @@ def _print(report: DriftReport) -> None:
         console.print("degradation: no resolved outcomes")
     else:
         alarm = "ALARM" if health.alarm else "no alarm"
+        rolling = "; recent error rate over validation + 5 pp: ALARM" if health.rolling_alarm else ""
         console.print(
             f"degradation: Page-Hinkley {health.statistic:.2f} of {health.threshold:.2f} over {health.outcomes} "
             f"outcomes ({alarm}); recent error rate {_number(health.recent_error_rate)}, "
-            f"validation {_number(health.validation_error_rate)}"
+            f"validation {_number(health.validation_error_rate)}{rolling}"
         )
 
 

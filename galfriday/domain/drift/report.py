@@ -4,7 +4,9 @@ Per feature: PSI on the reference deciles for windows of at least 500 rows (warn
 test below that (alpha 0.01, Bonferroni over the features: drift is an alert); fewer than 30 rows: skipped.
 A feature drifts when its level is `alert`. The dataset drifts when the share of drifting features,
 weighted by feature importance when the model has one, is at least 30 % (Evidently's unweighted default is
-50 %). Degradation runs Page-Hinkley over the resolved outcomes' error stream (1 = miss), from its start.
+50 %). Degradation runs Page-Hinkley over the resolved outcomes' error stream (1 = miss), from its start,
+and compares the error rate of the last 500 outcomes with the validation one: more than 5 points worse
+(a hit rate 5 pp below validation) is an alarm too, once 500 outcomes are in.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from galfriday.errors import InvalidValueError
 MIN_KS_ROWS = 30
 DATASET_DRIFT_SHARE = 0.30
 RECENT_OUTCOMES = 500
+ROLLING_MARGIN = 0.05
 
 
 class DriftMethod(StrEnum):
@@ -58,6 +61,12 @@ class Degradation:
     alarm: bool
     recent_error_rate: float | None
     validation_error_rate: float | None
+    rolling_alarm: bool = False
+    """The last `RECENT_OUTCOMES` misses exceed the validation error rate by more than `ROLLING_MARGIN`."""
+
+    @property
+    def alert(self) -> bool:
+        return self.alarm or self.rolling_alarm
 
 
 @frozen
@@ -77,7 +86,7 @@ class DriftReport:
 
     @property
     def degradation_alert(self) -> bool:
-        return self.degradation is not None and self.degradation.alarm
+        return self.degradation is not None and self.degradation.alert
 
 
 def feature_drift(
@@ -134,6 +143,7 @@ def degradation(
     delta: float = PH_DELTA,
     validation_error_rate: float | None = None,
     recent: int = RECENT_OUTCOMES,
+    margin: float = ROLLING_MARGIN,
 ) -> Degradation:
     """Page-Hinkley over `errors` in resolution order; the recent rate is the mean of the last `recent`."""
     detector = PageHinkley(threshold, delta)
@@ -141,8 +151,20 @@ def degradation(
         detector.update(error)
     tail = errors[-recent:]
     rate = math.fsum(tail) / len(tail) if tail else None
+    rolling = (
+        rate is not None
+        and validation_error_rate is not None
+        and len(tail) >= recent
+        and rate > validation_error_rate + margin
+    )
     return Degradation(
-        len(errors), detector.statistic, threshold, detector.drift_detected, rate, validation_error_rate
+        len(errors),
+        detector.statistic,
+        threshold,
+        detector.drift_detected,
+        rate,
+        validation_error_rate,
+        rolling,
     )
 
 

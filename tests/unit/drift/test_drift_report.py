@@ -127,3 +127,18 @@ def test_a_report_without_outcomes_has_no_degradation_verdict() -> None:
     report = build_report("m", 1, AT, REFERENCE, columns(1, 600))
     assert report.degradation is None
     assert not report.degradation_alert
+
+
+def test_a_recent_error_rate_well_above_validation_is_a_rolling_alarm() -> None:
+    health = degradation(misses(3, [(0.60, 500)]), validation_error_rate=0.45)
+    assert health.rolling_alarm
+    assert health.alert
+
+
+def test_a_recent_error_rate_near_validation_is_no_rolling_alarm() -> None:
+    health = degradation(misses(4, [(0.45, 500)]), validation_error_rate=0.45)
+    assert not health.rolling_alarm
+
+
+def test_the_rolling_alarm_waits_for_500_outcomes() -> None:
+    assert not degradation([1.0] * 499, validation_error_rate=0.45).rolling_alarm
