@@ -37,7 +37,7 @@ from galfriday.adapters.onnx.runtime import OnnxModelRuntime
 from galfriday.adapters.postgres.store import PostgresStore
 from galfriday.adapters.sqlite.store import SqliteStore
 from galfriday.domain.models import ModelStage, ModelVersion
-from galfriday.domain.promotion_gates import HoldoutMetrics
+from galfriday.domain.promotion_gates import GatePolicy, HoldoutMetrics
 from galfriday.ports.stores import Store
 from galfriday.services.model_registry import ModelRegistry, Registration
 from galfriday.testing.model_samples import sample_registration
@@ -91,7 +91,11 @@ async def timed(call: Callable[[], Awaitable[Any]], into: list[float]) -> None:
 
 async def measure_store(label: str, store: Store, artifact_dir: Path, versions: int) -> list[harness.Figure]:
     runtime = OnnxModelRuntime()
-    registry = ModelRegistry(store, FilesystemArtifactStore(artifact_dir), runtime, SystemClock())
+    # the latency gate still runs its 200 samples; a noisy machine must not make the benchmark fail
+    policy = GatePolicy(max_p99_seconds=1.0)
+    registry = ModelRegistry(
+        store, FilesystemArtifactStore(artifact_dir), runtime, SystemClock(), policy=policy
+    )
     prepared = registrations(versions)
     register_s: list[float] = []
     register_base: list[float] = []

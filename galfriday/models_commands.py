@@ -23,7 +23,7 @@ from galfriday.config import Config
 from galfriday.domain.model_metadata import VersionMetadata
 from galfriday.domain.model_stages import Transition
 from galfriday.domain.models import FeatureSpec, ModelAliasChange, ModelStageChange, ModelVersion
-from galfriday.domain.promotion_gates import GateReport
+from galfriday.domain.promotion_gates import GatePolicy, GateReport
 from galfriday.errors import InvalidValueError
 from galfriday.services.model_registry import ModelRegistry, PromotionRefusedError, Registration
 
@@ -31,10 +31,15 @@ T = TypeVar("T")
 KINDS = ("store", "artifact_store", "model_runtime")
 
 
-def _with_registry(config: Config, use: Callable[[ModelRegistry], Awaitable[T]]) -> T:
+def _with_registry(
+    config: Config, use: Callable[[ModelRegistry], Awaitable[T]], policy: GatePolicy | None = None
+) -> T:
     async def run() -> T:
         async with App.from_config(config, kinds=KINDS) as app:
-            return await use(ModelRegistry(app.store, app.artifact_store, app.model_runtime, app.clock))
+            registry = ModelRegistry(
+                app.store, app.artifact_store, app.model_runtime, app.clock, policy=policy
+            )
+            return await use(registry)
 
     return asyncio.run(run())
 
@@ -250,9 +255,18 @@ def register(
 @click.argument("version", type=click.IntRange(min=1))
 @actor_option
 @click.option("--reason", required=True, help="Why this version goes to production (recorded).")
+@click.option(
+    "--max-p99-ms",
+    type=click.FloatRange(min=0, min_open=True),
+    default=GatePolicy().max_p99_seconds * 1e3,
+    show_default=True,
+    help="The latency gate: single-row p99 inference limit in milliseconds.",
+)
 @json_option
 @click.pass_obj
-def promote(obj: CliContext, name: str, version: int, actor: str, reason: str, as_json: bool) -> None:
+def promote(
+    obj: CliContext, name: str, version: int, actor: str, reason: str, max_p99_ms: float, as_json: bool
+) -> None:
     """Promote VERSION of NAME to production if it passes every promotion gate (exit 1 if it does not)."""
 
     async def write(registry: ModelRegistry) -> tuple[GateReport, Transition | None]:
@@ -262,7 +276,7 @@ def promote(obj: CliContext, name: str, version: int, actor: str, reason: str, a
             return refused.report, None
         return promotion.report, promotion.transition
 
-    report, transition = _with_registry(obj.config(), write)
+    report, transition = _with_registry(obj.config(), write, GatePolicy(max_p99_seconds=max_p99_ms / 1e3))
     if as_json:
         document = report_document(report)
         document["transition"] = None if transition is None else transition_document(transition)

@@ -17,7 +17,7 @@ from galfriday.adapters.memory.artifacts import MemoryArtifactStore
 from galfriday.adapters.memory.clock import ManualClock
 from galfriday.adapters.onnx.runtime import OnnxModelRuntime
 from galfriday.domain.models import ModelStage
-from galfriday.domain.promotion_gates import HoldoutMetrics
+from galfriday.domain.promotion_gates import GatePolicy, HoldoutMetrics
 from galfriday.errors import IntegrityError
 from galfriday.ports.stores import Store
 from galfriday.services.model_registry import ModelRegistry, PromotionRefusedError
@@ -37,7 +37,10 @@ class ModelRegistryStoreContract:
     @pytest.fixture
     async def registry(self, store: Store) -> AsyncIterator[ModelRegistry]:
         runtime = OnnxModelRuntime()
-        yield ModelRegistry(store, MemoryArtifactStore(), runtime, ManualClock(START), latency_samples=10)
+        policy = GatePolicy(max_p99_seconds=0.25)  # scheduling noise is not what this suite tests
+        yield ModelRegistry(
+            store, MemoryArtifactStore(), runtime, ManualClock(START), policy=policy, latency_samples=10
+        )
         await runtime.close()
 
     async def test_concurrent_registrations_are_numbered_without_gaps_or_repeats(
