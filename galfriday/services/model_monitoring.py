@@ -170,3 +170,28 @@ class ModelMonitoringService:
             validation_error_rate=_validation_error_rate(model),
             threshold=self.threshold,
         )
+
+    async def reports(
+        self,
+        model_name: str,
+        version: int | None = None,
+        *,
+        checks: int = 3,
+        every: timedelta | None = None,
+        end: datetime | None = None,
+    ) -> list[DriftReport]:
+        """Reports of `checks` windows ending `every` apart (default: one window, so they do not overlap) up to
+        `end` (default now), oldest first: the design's "sustained for 3 consecutive windows" reads them."""
+        if checks < 1:
+            raise InvalidValueError("checks", checks, "at least 1 window")
+        every = every or self.window
+        if every <= timedelta(0):
+            raise InvalidValueError("every", every, "a positive duration")
+        end = end or self._clock.now()
+        ends = [end - k * every for k in reversed(range(checks))]
+        return [await self.report(model_name, version, end=at) for at in ends]
+
+
+def sustained_drift(reports: list[DriftReport]) -> bool:
+    """Every report raises a dataset drift alert (and there is at least one)."""
+    return bool(reports) and all(report.drift_alert for report in reports)

@@ -7,7 +7,9 @@ and registers the result as a development version whose parent is the production
 carries the lineage: parent version, data window, data fingerprint (from the trainer), the triggers and
 a training run id. With `expiration` (FreqAI's `expiration_hours`) the version also gets `expires_at`, past
 which the registry's `serving_version` stops serving it and falls back to the previous production version.
-One retrain at a time per model (in this process); the cooldown counts from the last start, remembered here
+Drift counts when the last `drift_checks` consecutive windows all alert (default 1: the design's 3 would,
+with week-long windows, hold a retrain back two weeks; raise it for short windows). One retrain at a time
+per model (in this process); the cooldown counts from the last start, remembered here
 and otherwise taken from the newest registered version.
 
 Registration goes through the small `ModelRegistrar` interface; `RegistryRegistrar` is it over the model
@@ -30,7 +32,7 @@ from galfriday.errors import InvalidValueError
 from galfriday.ports.clock import Clock
 from galfriday.ports.models import Trainer
 from galfriday.ports.stores import Store
-from galfriday.services.model_monitoring import ModelMonitoringService
+from galfriday.services.model_monitoring import ModelMonitoringService, sustained_drift
 from galfriday.services.model_registry import ModelRegistry, Registration
 
 TRAIN_PERIOD = timedelta(days=90)
@@ -92,8 +94,11 @@ class RetrainingService:
         policy: RetrainingPolicy | None = None,
         train_period: timedelta = TRAIN_PERIOD,
         expiration: timedelta | None = None,
+        drift_checks: int = 1,
         actor: str = ACTOR,
     ) -> None:
+        if drift_checks < 1:
+            raise InvalidValueError("drift_checks", drift_checks, "at least 1 window")
         if train_period <= timedelta(0):
             raise InvalidValueError("train_period", train_period, "a positive duration")
         if expiration is not None and expiration <= timedelta(0):
@@ -106,6 +111,7 @@ class RetrainingService:
         self.policy = policy or RetrainingPolicy()
         self.train_period = train_period
         self.expiration = expiration
+        self.drift_checks = drift_checks
         self.actor = actor
         self._running: set[str] = set()
         self._last_started: dict[str, datetime] = {}
@@ -118,8 +124,8 @@ class RetrainingService:
             versions = await uow.models.versions(model_name)
         drift = degradation = False
         if production is not None and self._monitoring is not None:
-            report = await self._monitoring.report(model_name, production.version)
-            drift, degradation = report.drift_alert, report.degradation_alert
+            reports = await self._monitoring.reports(model_name, production.version, checks=self.drift_checks)
+            drift, degradation = sustained_drift(reports), reports[-1].degradation_alert
         last = self._last_started.get(model_name) or (versions[-1].created_at if versions else None)
         return ModelCondition(
             model_name,

@@ -15,7 +15,7 @@ from galfriday.domain.drift.report import DriftMethod
 from galfriday.domain.experiments import Arm, Experiment, ExperimentMode, ExperimentOutcome, ExperimentStatus
 from galfriday.domain.market_data import Candle
 from galfriday.errors import ModelError, NotFoundError
-from galfriday.services.model_monitoring import ModelMonitoringService
+from galfriday.services.model_monitoring import ModelMonitoringService, sustained_drift
 from galfriday.testing.candle_walk import candle_walk
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -130,3 +130,32 @@ async def test_an_unknown_model_is_not_found() -> None:
     store, clock = await world(recent(0.01))
     with pytest.raises(NotFoundError):
         await ModelMonitoringService(store, clock).report("eth")
+
+
+async def test_consecutive_windows_end_one_window_apart_oldest_first() -> None:
+    store, clock = await world(recent(0.01, n=900))
+    service = ModelMonitoringService(store, clock, window=timedelta(hours=300))
+    reports = await service.reports("btc", checks=3)
+    assert [r.at for r in reports] == [
+        clock.now() - timedelta(hours=600),
+        clock.now() - timedelta(hours=300),
+        clock.now(),
+    ]
+    assert [r.rows for r in reports] == [300, 300, 300]
+
+
+async def test_drift_is_sustained_only_when_every_window_alerts() -> None:
+    calm = recent(0.01, n=600)
+    wild = candle_walk(
+        300,
+        seed=9,
+        start=calm[-1].open_time + timedelta(hours=1),
+        price=float(calm[-1].close),
+        volatility=0.03,
+    )
+    store, clock = await world([*calm, *wild])
+    service = ModelMonitoringService(store, clock, window=timedelta(hours=300))
+    reports = await service.reports("btc", checks=3)
+    assert [r.drift_alert for r in reports] == [False, False, True]
+    assert not sustained_drift(reports)
+    assert sustained_drift(reports[-1:])

@@ -182,3 +182,21 @@ async def test_with_an_expiration_a_retrained_version_stops_serving_once_expired
     assert (await world.registry.serving_version("btc")).version == 2  # type: ignore[union-attr]
     world.clock.advance(86_400)
     assert (await world.registry.serving_version("btc")).version == 1  # type: ignore[union-attr]
+
+
+async def test_with_three_drift_checks_one_drifting_window_does_not_retrain(world: World) -> None:
+    await world.service.run("btc")
+    await world.make_production(1)
+    await world.candles(candle_walk(500, seed=22, start=NOW, price=float(HISTORY[-1].close), volatility=0.03))
+    world.clock.advance(500 * 3600)
+    patient = RetrainingService(
+        world.store,
+        world.clock,
+        world.trainer,
+        RegistryRegistrar(world.registry),
+        monitoring=world.monitoring,
+        drift_checks=3,
+    )
+    decision = await patient.evaluate("btc")
+    assert RetrainTrigger.DRIFT not in decision.triggers
+    assert RetrainTrigger.DRIFT in (await world.service.evaluate("btc")).triggers
