@@ -1,13 +1,15 @@
-"""Test helpers: a manual clock, and the contract's `MarketMaker` over a `PaperFeed`."""
+"""Test helpers: a manual clock, the contract's `MarketMaker` over a `PaperFeed`, and reading a stream dry."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from galfriday_paper import PaperFeed
 
+from galfriday.domain.events import ExchangeEvent
 from galfriday.domain.executions import OrderSide
 from galfriday.domain.timestamps import utc
 
@@ -56,3 +58,13 @@ class PaperMarket:
     async def advance(self, seconds: int) -> None:
         await self._clock.advance(seconds)
         self._feed.tick()
+
+
+async def drained(events: AsyncIterator[ExchangeEvent], quiet: float = 0.05) -> list[ExchangeEvent]:
+    """Every event the iterator yields until it has been quiet for `quiet` seconds (or has ended)."""
+    seen: list[ExchangeEvent] = []
+    while True:
+        try:
+            seen.append(await asyncio.wait_for(anext(events), quiet))
+        except (TimeoutError, StopAsyncIteration):
+            return seen
