@@ -74,8 +74,6 @@ class PredictionService:
 
     def __init__(self, runtime: ModelRuntime, prediction_log: PredictionLog, clock: Clock) -> None:
         self._runtime = runtime
-        self._log = prediction_log
-        self._clock = clock
         self._now = clock.now
         self._append = prediction_log.append
         self._routes: dict[str, _Route] = {}
