@@ -443,8 +443,15 @@ class ReconciliationService:
         newly_applied: list[Execution] = []
         outcomes: list[Outcome] = []
         adjustments: list[PositionAdjustment] = []
+        unapplied: set[str] = set()  # automatic corrections that failed: what depends on them waits too
         for decision in decisions:
             d = decision.discrepancy
+            blocked = [subject for subject in d.depends_on if subject in unapplied]
+            if decision.automatic and blocked:
+                unapplied.add(d.subject)
+                error = f"waits for {blocked[0]}, whose correction failed"
+                outcomes.append(Outcome(decision, applied=False, error=error))
+                continue
             if d.subject.startswith(("position:", "cost_basis:")):
                 (replay if decision.automatic else keep).add(d.key)
                 if not decision.automatic:
@@ -455,8 +462,9 @@ class ReconciliationService:
                 continue
             try:
                 touched, fills = await self._apply(uow, d, executions, now)
-            except DomainError as exc:
+            except (DomainError, _CorrectionRefusedError) as exc:
                 log.warning("correction of %s failed: %s", d.subject, exc)
+                unapplied.add(d.subject)
                 outcomes.append(Outcome(decision, applied=False, error=f"{type(exc).__name__}: {exc}"))
                 continue
             replay |= touched
@@ -494,6 +502,10 @@ class ReconciliationService:
             order = _with_fills(adopted(d.exchange_order), d.fills)
             if d.exchange_order.status != order.status:
                 order = with_exchange_status(order, d.exchange_order, now)
+            if await uow.orders.get(order.client_order_id) is not None:
+                raise _CorrectionRefusedError(
+                    f"cannot adopt {d.subject}: client order id {order.client_order_id!r} is one of ours"
+                )
             await uow.orders.add(order)
             await _store_fills(uow, d.fills, executions)
             return {order.symbol}, list(d.fills)
@@ -582,7 +594,11 @@ async def _current(uow: UnitOfWork, d: Discrepancy) -> Order:
     return order
 
 
-class _OrderVanishedError(DomainError):
+class _CorrectionRefusedError(GalfridayError):
+    """A correction that cannot be applied as things are in the store; it goes to review."""
+
+
+class _OrderVanishedError(_CorrectionRefusedError):
     def __init__(self, client_order_id: str) -> None:
         super().__init__(f"order {client_order_id} is no longer in the store")
 

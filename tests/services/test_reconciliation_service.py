@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 import pytest_asyncio
 from reconciliation_world import (
@@ -32,7 +33,9 @@ from galfriday.adapters.memory.store import MemoryStore
 from galfriday.adapters.sqlite.store import SqliteStore
 from galfriday.domain.alerts import Severity
 from galfriday.domain.events import StreamRecoveryNeeded
+from galfriday.domain.executions import Execution
 from galfriday.domain.order_status import OrderStatus
+from galfriday.domain.orders import Order
 from galfriday.domain.reconciliation_audit import RunKind, RunStatus
 from galfriday.domain.tolerance import Tolerance, TolerancePolicy
 from galfriday.errors import StoreError
@@ -347,3 +350,79 @@ async def test_after_a_restart_the_corrections_hold_and_the_checkpoint_is_read_b
     assert second.outcomes == ()
     open_since = min(o.created_at for o in await exchange.open_orders())
     assert second.since == min(first.checkpoint, open_since)  # type: ignore[type-var]
+
+
+async def test_a_correction_that_cannot_be_applied_goes_to_review_and_the_run_is_partial(
+    exchange: FakeExchange, store: Store, clock: ManualClock
+) -> None:
+    await mirror(exchange, store, skip={"O000004"})
+    [report_of_o4] = await exchange.orders_by_id(["O000004"])
+    impostor = Order.create(
+        client_order_id=report_of_o4.client_order_id, symbol="BTC/USD", side="buy", order_type="limit",
+        quantity=D(1), limit_price=D(50), at=T0,
+    ).apply_status(OrderStatus.NEW, T0, exchange_order_id="OTHER-1").order  # fmt: skip
+    async with store.unit_of_work() as uow:
+        await uow.orders.save(impostor)
+        await uow.commit()
+    report = await service(exchange, store, clock, policy=LOOSE).run()
+    assert report.status is RunStatus.PARTIAL
+    outcomes = {o.decision.discrepancy.subject: o for o in report.outcomes}
+    assert outcomes["order:O000004"].applied is False
+    assert "is one of ours" in (outcomes["order:O000004"].error or "")
+    assert outcomes["order:OTHER-1"].applied is True  # the rest of the run was applied
+    assert report.run is not None
+    assert report.run.status is RunStatus.PARTIAL
+
+
+class FixedAccount:
+    """An exchange account whose answers are fixed: for states the fake exchange cannot reach."""
+
+    name = "fixed"
+
+    def __init__(self, orders: list[Order], trades: list[Execution]) -> None:
+        self._orders, self._trades = orders, trades
+
+    async def balances(self) -> list[Any]:
+        return []
+
+    async def open_orders(self) -> list[Order]:
+        return [o for o in self._orders if o.status.is_open]
+
+    async def closed_orders_since(self, since: Any) -> list[Order]:
+        return [o for o in self._orders if not o.status.is_open]
+
+    async def trades_since(self, since: Any) -> list[Execution]:
+        return list(self._trades)
+
+    async def orders_by_id(self, ids: Any) -> list[Order]:
+        return [o for o in self._orders if o.order_id in ids]
+
+
+async def test_a_correction_waiting_for_one_that_failed_is_not_applied(
+    store: Store, clock: ManualClock
+) -> None:
+    ours = Order.create(
+        client_order_id="a", symbol="BTC/USD", side="buy", order_type="limit", quantity=D(1),
+        limit_price=D(100), at=T0,
+    ).apply_status(OrderStatus.NEW, T0, exchange_order_id="O-a").order  # fmt: skip
+    theirs = attrs.evolve(ours, status=OrderStatus.CANCELED, filled_quantity=D("0.5"), filled_cost=D(50))
+    wrong_side = Execution(
+        exec_id="T1",
+        order_id="O-a",
+        symbol="BTC/USD",
+        side="sell",
+        quantity=D("0.5"),
+        price=D(100),
+        timestamp=T0,
+    )  # the exchange's fill names the other side: importing it is refused
+    async with store.unit_of_work() as uow:
+        await uow.orders.save(ours)
+        await uow.commit()
+    report = await service(FixedAccount([theirs], [wrong_side]), store, clock, policy=LOOSE).run()
+    outcomes = {o.decision.discrepancy.subject: o for o in report.outcomes}
+    assert "ExecutionMismatchError" in (outcomes["fill:T1"].error or "")
+    assert outcomes["order:O-a"].applied is False
+    assert outcomes["order:O-a"].error == "waits for fill:T1, whose correction failed"
+    async with store.unit_of_work() as uow:
+        stored = await uow.orders.get("a")
+    assert stored == ours
