@@ -10,14 +10,14 @@ import pytest
 from lifecycle_world import AFTER, BEFORE, HOUR, LIVE, MODEL, SWITCH, LifecycleWorld
 from onnx import TensorProto, helper
 
-from galfriday.domain.canary import CanaryAction, CanaryStatus
+from galfriday.domain.canary import CanaryAction, CanaryPlan, CanaryStatus
 from galfriday.domain.candle_features import FEATURE_NAMES
 from galfriday.domain.experiments import ExperimentStatus
 from galfriday.domain.model_metadata import VersionMetadata
 from galfriday.domain.models import FeatureSpec, ModelStage
 from galfriday.errors import InvalidValueError
 from galfriday.services.model_registry import Registration
-from galfriday.services.rollout import Rollout
+from galfriday.services.rollout import PredictionServiceRouter, Rollout, RolloutService
 
 NOW = SWITCH + 1_500 * HOUR
 
@@ -171,10 +171,45 @@ def invalid_probabilities_model() -> bytes:
     return model.SerializeToString()
 
 
-async def broken_candidate(world: LifecycleWorld) -> int:
+def slow_model(layers: int = 300, width: int = 1_024) -> bytes:
+    """Valid probabilities from a tiny logistic model, after `layers` wasted width x width matrix products
+    whose (zero) result is added in, so the runtime cannot skip them: tens of milliseconds per row."""
+    k = len(FEATURE_NAMES)
+    nodes = [
+        helper.make_node("MatMul", ["features", "w"], ["z"]),
+        helper.make_node("MatMul", ["features", "spread"], ["h0"]),
+    ]
+    nodes += [helper.make_node("MatMul", [f"h{i}", "square"], [f"h{i + 1}"]) for i in range(layers)]
+    nodes += [
+        helper.make_node("ReduceSum", [f"h{layers}"], ["total"], keepdims=1),
+        helper.make_node("Mul", ["total", "zero"], ["nothing"]),
+        helper.make_node("Add", ["z", "nothing"], ["logit"]),
+        helper.make_node("Sigmoid", ["logit"], ["p"]),
+        helper.make_node("Sub", ["one", "p"], ["q"]),
+        helper.make_node("Concat", ["q", "p"], ["probabilities"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "slow",
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["N", k])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 2])],
+        initializer=[
+            helper.make_tensor("w", TensorProto.FLOAT, [k, 1], [0.1] * k),
+            helper.make_tensor("spread", TensorProto.FLOAT, [k, width], np.zeros(k * width).tolist()),
+            helper.make_tensor("square", TensorProto.FLOAT, [width, width], np.zeros(width * width).tolist()),
+            helper.make_tensor("zero", TensorProto.FLOAT, [1], [0.0]),
+            helper.make_tensor("one", TensorProto.FLOAT, [1], [1.0]),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+async def broken_candidate(world: LifecycleWorld, artifact: bytes | None = None) -> int:
     """A staging version whose outputs are not probabilities (moved to staging by hand, no gates)."""
     features = tuple(FeatureSpec(name) for name in FEATURE_NAMES)
-    registration = Registration(MODEL, invalid_probabilities_model(), features, VersionMetadata())
+    registration = Registration(MODEL, artifact or invalid_probabilities_model(), features, VersionMetadata())
     version = await world.registry.register(registration, actor="test", reason="broken on purpose")
     await world.registry.set_stage(MODEL, version.version, ModelStage.STAGING, actor="test", reason="by hand")
     await world.load(version.version)
@@ -215,3 +250,28 @@ async def test_run_waits_on_the_clock_and_stops_once_the_canary_is_rolled_back(w
     step = await world.rollout.run(rollout)
     assert step.action is CanaryAction.ROLLBACK
     assert world.clock.now() - started == world.rollout.poll_seconds * HOUR / 3_600
+
+
+async def test_a_candidate_slower_than_twice_the_control_for_five_minutes_is_rolled_back(
+    world: LifecycleWorld,
+) -> None:
+    slow = await broken_candidate(world, slow_model())
+    strict = RolloutService(
+        world.registry,
+        world.experiments,
+        PredictionServiceRouter(world.predictions),
+        world.evidence,
+        world.clock,
+        plan=CanaryPlan.default(),  # latency p99 over 2x the control's, sustained 5 minutes
+    )
+    rollout = await strict.start(MODEL, slow, reason="fast offline, slow live")
+    await world.serve(LIVE, 0, 1_400)
+    first = await strict.step(rollout)
+    assert first.action is CanaryAction.HOLD
+    assert "above 2.0x control" in first.guardrails[1].reason
+    assert "not yet for 0:05:00" in first.guardrails[1].reason
+    world.clock.advance(5 * 60)
+    second = await strict.step(rollout)
+    assert second.action is CanaryAction.ROLLBACK
+    assert [g.name for g in second.guardrails if g.tripped] == ["latency"]
+    assert await world.registry.aliases(MODEL) == {"production": 1, "champion": 1}
