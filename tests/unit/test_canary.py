@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from galfriday.domain import canary
 from galfriday.domain.canary import (
@@ -202,3 +204,46 @@ def test_guardrail_limits_are_checked() -> None:
         Guardrails(latency_ratio=1.0)
     with pytest.raises(InvalidValueError, match="max_drawdown"):
         Guardrails(max_drawdown=Decimal("-1"))
+
+
+arm_stats = st.builds(
+    ArmStats,
+    st.integers(0, 300),
+    st.one_of(st.none(), st.floats(1e-6, 1.0)),
+    st.integers(0, 300),
+    st.one_of(st.none(), st.floats(0.0, 1.0)),
+)
+evidence = st.builds(
+    StageEvidence,
+    st.lists(st.sampled_from([False] * 99 + [True]), max_size=300).map(tuple),
+    arm_stats,
+    arm_stats,
+    st.decimals(0, 500, places=2),
+)
+
+
+@given(st.lists(st.tuples(evidence, st.integers(0, 7_200)), min_size=1, max_size=12))
+def test_the_canary_only_moves_forward_and_never_past_a_tripped_guardrail(
+    steps: list[tuple[StageEvidence, int]],
+) -> None:
+    plan = CanaryPlan.default(guardrails=Guardrails(max_drawdown=Decimal("250")))
+    state = canary.start(plan, T0)
+    now = T0
+    for seen, seconds in steps:
+        if state.status is not CanaryStatus.RUNNING:
+            break
+        now += timedelta(seconds=seconds)
+        step = evaluate(state, seen, now)
+        tripped = any(g.tripped for g in step.guardrails)
+        assert (step.action is CanaryAction.ROLLBACK) == tripped
+        if step.action is CanaryAction.ADVANCE:
+            assert step.state.stage_index == state.stage_index + 1
+            assert step.state.share > state.share
+        elif step.action is CanaryAction.COMPLETE:
+            assert state.stage_index == len(plan.stages) - 1
+        elif step.action is CanaryAction.ROLLBACK:
+            assert step.state.share == 0.0
+        else:
+            assert step.state.stage_index == state.stage_index
+            assert step.reasons
+        state = step.state
