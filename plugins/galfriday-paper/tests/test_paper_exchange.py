@@ -23,7 +23,7 @@ from galfriday.domain.instruments import TradingPair
 from galfriday.domain.market_data import BookLevel, MarketChannel
 from galfriday.domain.order_status import OrderStatus
 from galfriday.domain.orders import Order, OrderType, TimeInForce
-from galfriday.errors import ExchangeError, InvalidOrderError, InvalidValueError
+from galfriday.errors import ExchangeError, InsufficientFundsError, InvalidOrderError, InvalidValueError
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 D = Decimal
@@ -333,3 +333,16 @@ async def test_closing_ends_every_stream_and_the_exchange_is_no_longer_healthy(
 def test_a_fee_rate_outside_zero_to_one_is_refused(clock: ManualClock, fee: Decimal) -> None:
     with pytest.raises(InvalidValueError, match="taker_fee"):
         PaperExchange(clock=clock, pairs=[PAIR], balances={}, taker_fee=fee)
+
+
+async def test_a_buy_beyond_the_available_quote_is_refused_naming_the_order_and_the_amounts(
+    exchange: PaperExchange,
+) -> None:
+    refused = order(BUY, "3", "40000")
+
+    with pytest.raises(InsufficientFundsError) as caught:
+        await exchange.place_order(refused)
+
+    message = str(caught.value)
+    assert f"BTC/USD buy order {refused.client_order_id}" in message
+    assert "needs 120240.000 USD (fees included); 100000 USD is available" in message

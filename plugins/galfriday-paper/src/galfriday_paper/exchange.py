@@ -28,30 +28,32 @@ from galfriday.domain.amounts import ZERO
 from galfriday.domain.balances import Balance
 from galfriday.domain.events import (
     BalanceReported,
-    BookReported,
     ExchangeEvent,
     ExecutionReported,
     OrderReported,
     StreamStatusChanged,
-    TickerReported,
-    TradeReported,
 )
 from galfriday.domain.executions import Execution, Liquidity, OrderSide
 from galfriday.domain.instruments import TradingPair
-from galfriday.domain.market_data import BookLevel, BookUpdate, MarketChannel, Ticker, Trade
+from galfriday.domain.market_data import MarketChannel, Trade
 from galfriday.domain.order_status import OrderStatus
 from galfriday.domain.orders import Order, OrderType, TimeInForce
-from galfriday.errors import ExchangeError, InvalidOrderError, InvalidValueError, OrderNotFoundError
+from galfriday.errors import (
+    ExchangeError,
+    InsufficientFundsError,
+    InvalidOrderError,
+    InvalidValueError,
+    OrderNotFoundError,
+)
 from galfriday.ports.clock import Clock
 from galfriday.ports.exchange import StreamHealth
 from galfriday_paper.book import Level, Match, Owner, PaperBook
 from galfriday_paper.fanout import FanOut
 from galfriday_paper.ledger import Ledger
+from galfriday_paper.market_data import MarketDataPublisher
 
 DEFAULT_MAKER_FEE = Decimal("0.0016")
 DEFAULT_TAKER_FEE = Decimal("0.0026")
-MARKET_CHANNELS = frozenset({MarketChannel.TRADE, MarketChannel.BOOK, MarketChannel.TICKER})
-"""What the paper exchange publishes; it builds no candles."""
 
 
 @dataclass
@@ -100,11 +102,7 @@ class PaperExchange:
         """Part of every id, so two runs never reuse an exec id in the same store."""
         self._ids = count(1)
         self._events: FanOut[ExchangeEvent] = FanOut()
-        self._channels: dict[str, set[MarketChannel]] = {}
-        self._published_books: dict[str, tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]] = {}
-        self._published_tickers: dict[str, tuple[Decimal, ...]] = {}
-        self._last_price: dict[str, Decimal] = {}
-        self._volume: dict[str, Decimal] = {}
+        self._market_data = MarketDataPublisher(self._books, self._emit)
         self._state = "not started"
         self._last_event_at: datetime | None = None
         self._watcher: asyncio.Task[None] | None = None
@@ -152,25 +150,10 @@ class PaperExchange:
 
     async def subscribe(self, symbols: Sequence[str], channels: Sequence[MarketChannel]) -> None:
         """Start publishing market data; a book subscription starts with a snapshot, a ticker with the top."""
-        wanted = self._check_market_data(symbols, channels)
-        now = self._clock.now()
-        for symbol in symbols:
-            new = wanted - self._channels.setdefault(symbol, set())
-            self._channels[symbol] |= new
-            if MarketChannel.BOOK in new:
-                self._publish_book(symbol, now, snapshot=True)
-            if MarketChannel.TICKER in new:
-                self._published_tickers.pop(symbol, None)
-                self._publish_ticker(symbol, now)
+        self._market_data.subscribe(symbols, channels, self._clock.now())
 
     async def unsubscribe(self, symbols: Sequence[str], channels: Sequence[MarketChannel]) -> None:
-        unwanted = self._check_market_data(symbols, channels)
-        for symbol in symbols:
-            self._channels.get(symbol, set()).difference_update(unwanted)
-            if MarketChannel.BOOK in unwanted:
-                self._published_books.pop(symbol, None)
-            if MarketChannel.TICKER in unwanted:
-                self._published_tickers.pop(symbol, None)
+        self._market_data.unsubscribe(symbols, channels)
 
     # --- ExchangeAccount: queries ----------------------------------------------------------------------
 
@@ -210,7 +193,12 @@ class PaperExchange:
         limit = order.limit_price if order.order_type is OrderType.LIMIT else None
         order_id = self._next_id("O")
         hold_asset, hold_amount = self._hold_for(order, pair, book, limit)
-        self._ledger.hold(order_id, hold_asset, hold_amount)
+        try:
+            self._ledger.hold(order_id, hold_asset, hold_amount)
+        except InsufficientFundsError as exc:
+            raise InsufficientFundsError(
+                f"{order.symbol} {order.side.value} order {order.client_order_id} refused: {exc}"
+            ) from None
         acknowledged = order.apply_status(OrderStatus.NEW, now, exchange_order_id=order_id).order
         self._orders[order_id] = acknowledged
         self._emit(OrderReported(acknowledged, now))
@@ -421,48 +409,10 @@ class PaperExchange:
         self._events.publish(event)
 
     def _publish(self, symbol: str, effects: _Effects, now: datetime) -> None:
-        """After an operation: the balances it changed, its public trades, then the book and the ticker."""
+        """After an operation: the balances it changed, then the pair's public market data."""
         for asset in sorted(effects.assets):
             self._emit(BalanceReported(self._ledger.balance(asset, now)))
-        channels = self._channels.get(symbol, set())
-        for trade in effects.trades:
-            self._last_price[symbol] = trade.price
-            self._volume[symbol] = self._volume.get(symbol, ZERO) + trade.quantity
-            if MarketChannel.TRADE in channels:
-                self._emit(TradeReported(trade))
-        if MarketChannel.BOOK in channels:
-            self._publish_book(symbol, now, snapshot=False)
-        if MarketChannel.TICKER in channels:
-            self._publish_ticker(symbol, now)
-
-    def _publish_book(self, symbol: str, now: datetime, *, snapshot: bool) -> None:
-        """A snapshot of the whole book, or the levels that changed since the last one published."""
-        book = self._books[symbol]
-        current = (dict(book.levels(OrderSide.BUY)), dict(book.levels(OrderSide.SELL)))
-        before = ({}, {}) if snapshot else self._published_books.get(symbol, ({}, {}))
-        self._published_books[symbol] = current
-        bids, asks = (
-            _changed(old, new, best_is_highest)
-            for old, new, best_is_highest in (
-                (before[0], current[0], True),
-                (before[1], current[1], False),
-            )
-        )
-        if snapshot or bids or asks:
-            self._emit(BookReported(BookUpdate(symbol, bids, asks, snapshot, now)))
-
-    def _publish_ticker(self, symbol: str, now: datetime) -> None:
-        """The best bid and ask with the last price, when any of them changed (zero: none yet)."""
-        book = self._books[symbol]
-        bid, bid_quantity = book.best(OrderSide.BUY) or (ZERO, ZERO)
-        ask, ask_quantity = book.best(OrderSide.SELL) or (ZERO, ZERO)
-        last = self._last_price.get(symbol, ZERO)
-        top = (bid, bid_quantity, ask, ask_quantity, last)
-        if self._published_tickers.get(symbol) == top:
-            return
-        self._published_tickers[symbol] = top
-        volume = self._volume.get(symbol, ZERO)
-        self._emit(TickerReported(Ticker(symbol, bid, bid_quantity, ask, ask_quantity, last, volume, now)))
+        self._market_data.publish(symbol, effects.trades, now)
 
     # --- checks ----------------------------------------------------------------------------------------
 
@@ -511,28 +461,8 @@ class PaperExchange:
             )
         return book
 
-    def _check_market_data(
-        self, symbols: Sequence[str], channels: Sequence[MarketChannel]
-    ) -> set[MarketChannel]:
-        for symbol in symbols:
-            self._market_book(symbol)
-        wanted = {MarketChannel(channel) for channel in channels}
-        for channel in wanted - MARKET_CHANNELS:
-            raise InvalidValueError(
-                "channel", channel, "ticker, trade or book (the paper exchange builds no candles)"
-            )
-        return wanted
-
 
 def _fee_rate(name: str, rate: Decimal) -> Decimal:
     if not isinstance(rate, Decimal) or not rate.is_finite() or not ZERO <= rate < 1:
         raise InvalidValueError(name, rate, "a Decimal rate from 0 up to (not including) 1, such as 0.0026")
     return rate
-
-
-def _changed(
-    old: dict[Decimal, Decimal], new: dict[Decimal, Decimal], best_is_highest: bool
-) -> list[BookLevel]:
-    """The levels whose quantity differs between two views of one side; a level gone is quantity zero."""
-    prices = sorted({*old, *new}, reverse=best_is_highest)
-    return [BookLevel(price, new.get(price, ZERO)) for price in prices if old.get(price) != new.get(price)]

@@ -61,7 +61,7 @@ class Ledger:
         available = self.available(asset)
         if amount > available:
             raise InsufficientFundsError(
-                f"order {key} needs {amount} {asset} (fees included); {available} {asset} is available"
+                f"{key} needs {amount} {asset} (fees included); {available} {asset} is available"
             )
         self._holds[key] = (asset, amount)
         self._reserved[asset] = self.reserved(asset) + amount
