@@ -329,6 +329,13 @@ async def test_closing_ends_every_stream_and_the_exchange_is_no_longer_healthy(
     assert await drained(exchange.events()) == []
 
 
+async def test_a_closed_exchange_cannot_start_again(exchange: PaperExchange) -> None:
+    await exchange.close()
+
+    with pytest.raises(ExchangeError, match="closed"):
+        await exchange.start()
+
+
 @pytest.mark.parametrize("fee", [D("-0.001"), D("1"), D("NaN")])
 def test_a_fee_rate_outside_zero_to_one_is_refused(clock: ManualClock, fee: Decimal) -> None:
     with pytest.raises(InvalidValueError, match="taker_fee"):

@@ -119,6 +119,10 @@ class PaperExchange:
     async def start(self) -> None:
         if self._state == "running":
             return
+        if self._state == "closed":
+            raise ExchangeError(
+                "a closed paper exchange cannot start again: its streams have ended; build a new one"
+            )
         self._state = "running"
         self._emit(StreamStatusChanged(True, "paper exchange running", self._clock.now()))
         if self._poll is not None:
