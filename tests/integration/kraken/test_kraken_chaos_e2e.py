@@ -1,0 +1,165 @@
+"""Chaos, end to end: 200 of our orders on the Kraken simulator, thousands of fills from other traders, and
+the network doing its worst meanwhile (dropped connections, a zombie connection, duplicated, reordered and
+lost frames, malformed frames, refused handshakes, failing REST calls). `KrakenExchange` + `StreamRecovery` +
+`OrderTracker` on the memory store must end with exactly the simulator's truth: every fill once, each order's
+filled quantity and status as Kraken has them, the position equal to the net of the fills.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from kraken_sim_market import simulator, streaming_exchange
+
+from galfriday.adapters.kraken.stream import StreamSettings
+from galfriday.adapters.memory.bus import MemoryEventBus
+from galfriday.adapters.memory.clock import SystemClock
+from galfriday.adapters.memory.store import MemoryStore
+from galfriday.domain.executions import Execution, OrderSide
+from galfriday.domain.orders import Order, OrderType
+from galfriday.errors import ExchangeError
+from galfriday.services.order_tracking import OrderTracker
+from galfriday.services.stream_recovery import StreamRecovery
+from galfriday.testing.kraken_simulator import KrakenSimulator
+
+SYMBOL = "BTC/USD"
+ORDERS_PER_SIDE = 100
+ORDER_QUANTITY = Decimal("0.0100")
+TRADE_QUANTITY = Decimal("0.0005")
+START_OF_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+SEED = 20261124
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[KrakenSimulator]:
+    async with simulator() as sim:
+        yield sim
+
+
+def key(execution: Execution) -> tuple[str, str, Decimal, Decimal, Decimal]:
+    return (execution.exec_id, execution.order_id, execution.quantity, execution.price, execution.fee)
+
+
+async def converged(sim: KrakenSimulator, store: MemoryStore) -> bool:
+    truth = sim.truth()
+    async with store.unit_of_work() as uow:
+        stored = await uow.executions.since(START_OF_TIME)
+        orders = {o.exchange_order_id: o for o in await uow.orders.list_updated_since(START_OF_TIME)}
+    if sorted(key(e) for e in stored) != sorted(key(e) for e in truth.domain_executions()):
+        return False
+    return all(
+        txid in orders
+        and orders[txid].filled_quantity == sim_order.vol_exec
+        and orders[txid].status.value == sim_order.ws_status
+        for txid, sim_order in truth.orders.items()
+    )
+
+
+async def wait_until(check: Callable[[], object], what: str, within: float) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{what} did not happen within {within}s"
+        await asyncio.sleep(0.1)
+
+
+FAULTS = ("drop", "outage", "silence", "duplicate", "reorder", "lose", "malformed", "rest", "rate_limit")
+
+
+def chaos(sim: KrakenSimulator, rng: random.Random, fault: str) -> None:
+    """Inject one fault of the kind named."""
+    if fault == "drop":
+        sim.chaos.drop_connections("private")
+    elif fault == "outage":
+        sim.chaos.refuse_connections(0.3)
+        sim.chaos.drop_connections()
+    elif fault == "silence":
+        sim.chaos.go_silent(1.5, "private")
+    elif fault == "duplicate":
+        sim.chaos.duplicate_next(rng.randint(1, 5))
+    elif fault == "reorder":
+        sim.chaos.reorder_next(rng.randint(2, 5))
+    elif fault == "lose":
+        sim.chaos.drop_next(rng.randint(1, 3))
+    elif fault == "malformed":
+        sim.chaos.inject_malformed(endpoint="private")
+    elif fault == "rest":
+        sim.chaos.fail_rest("EService:Unavailable", rng.randint(1, 3))
+    else:
+        sim.chaos.rate_limit_rest(rng.randint(1, 2))
+
+
+async def test_under_chaos_local_state_ends_identical_to_the_simulators_truth(sim: KrakenSimulator) -> None:
+    rng = random.Random(SEED)
+    store = MemoryStore()
+    await store.start()
+    settings = StreamSettings(silence_timeout=1.0, ping_interval=0.5)
+    async with streaming_exchange(sim, settings) as kraken:
+        tracker = OrderTracker(store, MemoryEventBus(maxsize=1_000_000))
+        recovery = StreamRecovery(
+            kraken, kraken, tracker, store, SystemClock(), poll_interval=0.5, retry_delay=0.1
+        )
+        await recovery.start()
+        try:
+            ours: list[Order] = []
+            for i in range(ORDERS_PER_SIDE):
+                for side, price in (
+                    (OrderSide.BUY, Decimal(29000 + 10 * i)),
+                    (OrderSide.SELL, Decimal(31000 - 10 * i)),
+                ):
+                    order = Order.create(
+                        client_order_id=f"chaos-{side.value}-{i}",
+                        symbol=SYMBOL,
+                        side=side,
+                        order_type=OrderType.LIMIT,
+                        quantity=ORDER_QUANTITY,
+                        limit_price=price,
+                        at=SystemClock().now(),
+                    )
+                    await tracker.record_placed(order)
+                    ours.append(await kraken.place_order(order))
+            faults = list(FAULTS) * 4  # every kind, in a seeded random order
+            rng.shuffle(faults)
+            injected: list[str] = []
+            for step in range(3000):
+                side = rng.choice([OrderSide.BUY, OrderSide.SELL])
+                limit = Decimal("29000.0") if side is OrderSide.SELL else Decimal("31000.0")
+                sim.market.trade(SYMBOL, side, limit, TRADE_QUANTITY * rng.randint(1, 3))
+                if step % 100 == 50 and faults:
+                    injected.append(faults.pop())
+                    chaos(sim, rng, injected[-1])
+                if step % 250 == 125:
+                    victim = rng.choice(ours)
+                    txid = victim.exchange_order_id or ""
+                    if sim.truth().orders[txid].state.is_open:
+                        with contextlib.suppress(ExchangeError):  # an injected REST fault: Kraken decides
+                            await kraken.cancel_order(txid)
+                if step % 20 == 0:
+                    await asyncio.sleep(0.01)
+
+            await wait_until(lambda: converged(sim, store), "local state matching the simulator", within=90)
+        finally:
+            await recovery.close()
+
+    truth = sim.truth()
+    async with store.unit_of_work() as uow:
+        stored = await uow.executions.since(START_OF_TIME)
+        position = await uow.positions.get(SYMBOL)
+    assert len(truth.executions) > 1000
+    assert len(stored) == len(truth.executions)
+    assert set(injected) == set(FAULTS)
+    backfilled = sum(r.executions_new for r in recovery.reports if r.reason != "start")
+    assert backfilled > 0, "lost frames and dropped connections must have needed REST backfills"
+    net = sum((e.quantity * e.side.sign for e in truth.domain_executions()), Decimal(0))
+    assert position is not None
+    assert position.quantity == net
