@@ -6,12 +6,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from galfriday_paper import PaperFeed
 
-from galfriday.domain.events import ExchangeEvent
 from galfriday.domain.executions import OrderSide
 from galfriday.domain.timestamps import utc
+
+T = TypeVar("T")
 
 
 class ManualClock:
@@ -60,9 +62,9 @@ class PaperMarket:
         self._feed.tick()
 
 
-async def drained(events: AsyncIterator[ExchangeEvent], quiet: float = 0.05) -> list[ExchangeEvent]:
-    """Every event the iterator yields until it has been quiet for `quiet` seconds (or has ended)."""
-    seen: list[ExchangeEvent] = []
+async def drained(events: AsyncIterator[T], quiet: float = 0.05) -> list[T]:
+    """Every item the iterator yields until it has been quiet for `quiet` seconds (or has ended)."""
+    seen: list[T] = []
     while True:
         try:
             seen.append(await asyncio.wait_for(anext(events), quiet))
