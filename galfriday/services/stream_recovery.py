@@ -133,7 +133,7 @@ class StreamRecovery:
         events = self._stream.events() if consume else None
         self._healthy = self._stream.health().healthy
         if not self._healthy:
-            self._mark_in_doubt(self._clock.now())
+            self._mark_in_doubt(None)  # since when is unknown: the backfill looks back from what we hold
         self._hold("starting: backfilling through the account")
         await self._backfill_or_retry("start", None)
         if events is not None:
@@ -220,9 +220,10 @@ class StreamRecovery:
         if self.trading_gate is not None:
             self.trading_gate.resume(GATE_SOURCE)
 
-    def _mark_in_doubt(self, since: datetime) -> None:
+    def _mark_in_doubt(self, since: datetime | None) -> None:
+        """Something may have been missed from `since` on (None: from whenever we last knew)."""
         self._doubts += 1
-        if self._in_doubt_since is None or since < self._in_doubt_since:
+        if since is not None and (self._in_doubt_since is None or since < self._in_doubt_since):
             self._in_doubt_since = since
 
     def _update_gate(self, reason: str) -> None:
@@ -267,7 +268,7 @@ class StreamRecovery:
                 type(exc).__name__,
                 exc,
             )
-            self._mark_in_doubt(self._clock.now() if since is None else since)
+            self._mark_in_doubt(since)
             if self._retrying is None or self._retrying.done():
                 self._retrying = asyncio.get_running_loop().create_task(self._retry(reason, since))
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import attrs
 import pytest
 from recovery_world import QUANTITY, LossyStream, World, eventually, make_world
 
+from galfriday.adapters.memory.clock import ManualClock
 from galfriday.domain.events import ExecutionReported, StreamRecoveryNeeded
 from galfriday.domain.executions import Execution, OrderSide
 from galfriday.domain.order_status import OrderStatus
@@ -435,3 +436,23 @@ async def test_a_backfill_the_account_cannot_answer_is_retried_without_holding_u
     await eventually(lambda: recovery.gate.is_open, "the retried gap backfill")
     assert await _filled(world, order.client_order_id)
     await recovery.close()
+
+
+async def test_with_the_stream_down_at_start_it_still_looks_back_to_our_oldest_open_order() -> None:
+    clock = ManualClock(datetime(2026, 11, 24, 12, tzinfo=UTC))
+    world = await make_world(clock)
+    try:
+        order = await world.submit()
+        await world.fill_against(order)  # nobody reads the stream
+        clock.advance(600)
+        world.exchange.disconnect()
+        recovery = recovery_for(world)
+
+        await recovery.start(consume=False)
+
+        assert await _filled(world, order.client_order_id)
+        assert recovery.reports[0].since <= order.created_at
+        assert not recovery.reports[0].widened
+        await recovery.close()
+    finally:
+        await world.exchange.close()
