@@ -68,13 +68,47 @@ async def test_live_executions_arrive_as_order_and_execution_events(
 async def test_executions_are_asked_with_order_and_trade_snapshots(
     sim: KrakenSimulator, rest: KrakenRestClient
 ) -> None:
+    """Kraken (and the simulator) leave trades out of the snapshot unless `snap_trades` is asked for."""
     await fill_market_buy(sim, rest)
+    await rest.transport.private(
+        "AddOrder",
+        [
+            ("pair", "XBTUSD"),
+            ("type", "buy"),
+            ("ordertype", "limit"),
+            ("price", "1000.0"),
+            ("volume", "0.01"),
+        ],
+        retry=False,
+    )
     async with private_stream(sim, rest) as stream:
         collected = Collected(stream)
         await stream.wait_healthy(5)
-        await collected.first(ExecutionReported, lambda e: e.snapshot)
-        [connection] = [c for c in sim.ws.connections if c.private]
-        assert connection.subscriptions[("executions", None)].account == "default"
+        fill = await collected.first(ExecutionReported, lambda e: e.snapshot)
+        resting = await collected.first(OrderReported, lambda e: e.snapshot)
+        assert fill.execution.exec_id in sim.truth().exec_ids
+        assert [resting.order.exchange_order_id] == [o.txid for o in sim.truth().open_orders]
+        await collected.stop()
+
+
+async def test_a_gap_in_balances_resubscribes_them_for_fresh_totals(
+    sim: KrakenSimulator, rest: KrakenRestClient
+) -> None:
+    async with private_stream(sim, rest) as stream:
+        collected = Collected(stream)
+        await stream.wait_healthy(5)
+        snapshots = len([e for e in collected.of(BalanceReported) if e.snapshot])
+        sim.chaos.drop_next(1, channel="balances")
+        await fill_market_buy(sim, rest)
+        await collected.until(
+            lambda events: sum(isinstance(e, BalanceReported) and e.snapshot for e in events) == 2 * snapshots
+        )
+        assert stream.counters.resyncs == 1
+        latest = {e.balance.asset: e.balance.total for e in collected.of(BalanceReported)}
+        assert latest["BTC"] == sim.truth().balances["BTC"]
+        assert latest["USD"] == sim.truth().balances["USD"]
+        assert collected.of(StreamRecoveryNeeded) == []
+        await stream.wait_healthy(5)
         await collected.stop()
 
 

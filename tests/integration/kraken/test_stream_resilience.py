@@ -113,12 +113,16 @@ async def test_a_silent_public_connection_is_dropped_and_replaced(sim: KrakenSim
         await collected.stop()
 
 
+PINGS: list[int] = []
+
+
 async def answer_pings_only(ws: ServerConnection) -> None:
     """A zombie Kraken: greets, acks, answers every ping, and never sends a channel message again."""
     await ws.send(json.dumps({"channel": "status", "type": "update", "data": [{"system": "online"}]}))
     async for text in ws:
         request = json.loads(text)
         if request["method"] == "ping":
+            PINGS.append(request["req_id"])
             await ws.send(json.dumps({"method": "pong", "req_id": request["req_id"]}))
         else:
             for symbol in request["params"].get("symbol", [None]):
@@ -145,6 +149,7 @@ async def test_pongs_alone_do_not_keep_a_quiet_connection_alive() -> None:
             await stream.wait_healthy(2)
             await collected.first(StreamStatusChanged, lambda e: not e.healthy, within=3)
             assert stream.counters.silent_disconnects == 1
+            assert len(PINGS) >= 5  # answered every 0.1 s, and still not counted as life
             await collected.stop()
 
 
