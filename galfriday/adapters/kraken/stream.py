@@ -62,6 +62,7 @@ from galfriday.adapters.kraken.ws_subscriptions import (
     DesiredSubscriptions,
     SubscriptionKey,
     SubscriptionStatus,
+    WantedSubscription,
     batches,
 )
 from galfriday.adapters.memory.clock import SystemClock
@@ -132,6 +133,7 @@ class StreamCounters:
     rejected_frames: int = 0
     recoveries: int = 0
     internal_errors: int = 0
+    missing_snapshots: int = 0
 
 
 class _Probe(msgspec.Struct):
@@ -535,7 +537,30 @@ class KrakenStream:
                         if reply.symbol is None or subscription.symbol == reply.symbol:
                             self._subscriptions.drop(subscription.channel, subscription.symbol)
                             self._refusals[subscription.key] = refusal
+            if any(s.needs_snapshot for s in pending):
+                self._spawn(self._expect_snapshots(ep, connection, pending))
         return refusals
+
+    async def _expect_snapshots(
+        self, ep: _Endpoint, connection: KrakenConnection, sent: list[WantedSubscription]
+    ) -> None:
+        """Acked but no snapshot within the request timeout: Kraken acked and went quiet on that channel (the
+        heartbeats may go on). The connection is replaced, which subscribes everything afresh."""
+        await asyncio.sleep(self.settings.request_timeout)
+        if ep.connection is not connection:
+            return
+        late = [
+            s for s in sent if s.status is SubscriptionStatus.ACKED and self._subscriptions.get(*s.key) is s
+        ]
+        if late:
+            self.counters.missing_snapshots += 1
+            log.warning(
+                "Kraken %s: no snapshot for %s within %g s of the ack; reconnecting",
+                ep.name,
+                ", ".join(s.describe() for s in late),
+                self.settings.request_timeout,
+            )
+            connection.abort()
 
     async def _resubscribe(self, ep: _Endpoint, channel: str, symbol: str | None) -> None:
         """Unsubscribe and subscribe again for a fresh snapshot (a checksum mismatch, a balances gap)."""

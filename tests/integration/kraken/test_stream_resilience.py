@@ -220,3 +220,20 @@ async def test_an_internal_error_drops_the_connection_and_the_stream_goes_on(
         await fill_market_buy(sim, rest)
         await collected.first(ExecutionReported)
         await collected.stop()
+
+
+async def test_an_ack_without_its_snapshot_replaces_the_connection(sim: KrakenSimulator) -> None:
+    """Kraken acked, then never sent the book (heartbeats go on): after the request timeout, a new
+    connection subscribes afresh and gets its snapshot."""
+    settings = attrs.evolve(FAST, request_timeout=0.5)
+    async with KrakenStream(sim.ws_url, settings=settings) as stream:
+        collected = Collected(stream)
+        sim.chaos.drop_next(1, channel="book")
+        await stream.subscribe(["BTC/USD"], [MarketChannel.BOOK])
+        assert stream.health().reason == "book BTC/USD awaiting snapshot"
+        await stream.wait_healthy(5)
+        assert stream.counters.missing_snapshots == 1
+        assert stream.counters.reconnects == 1
+        assert stream.counters.silent_disconnects == 0
+        assert len([e for e in collected.of(BookReported) if e.update.is_snapshot]) == 1
+        await collected.stop()
