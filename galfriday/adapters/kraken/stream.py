@@ -261,6 +261,7 @@ class KrakenStream:
             self._healthy = False
             self._offer(StreamStatusChanged(False, "closed", self._clock.now()))
         self._reason = "closed"
+        self._health_changed.set()
         self._offer(_END)
 
     async def __aenter__(self) -> KrakenStream:
@@ -304,14 +305,15 @@ class KrakenStream:
         if isinstance(symbols, str):
             raise InvalidValueError("symbols", symbols, "a sequence of symbols such as ['BTC/USD']")
         requested: list[SubscriptionKey] = []
+        ep = self._public
         for channel in channels:
             name = MarketChannel(channel).value
             options = {"depth": depth or self.settings.book_depth} if name == "book" else {}
+            await self._unsubscribe_changed(ep, name, symbols, options)
             self._subscriptions.want(name, symbols, options)
             requested += [SubscriptionKey(name, symbol) for symbol in symbols]
             if name == "book" and self._subscriptions.get("instrument") is None:
                 self._subscriptions.want("instrument", options={"snapshot": True})
-        ep = self._public
         self._launch(ep)
         if ep.connection is not None:
             await self._send_pending(ep)
@@ -321,6 +323,32 @@ class KrakenStream:
         refusals = [self._refusals.pop(key) for key in requested if key in self._refusals]
         if refusals:
             raise refusals[0]
+
+    async def _unsubscribe_changed(
+        self, ep: _Endpoint, channel: str, symbols: Sequence[str], options: dict[str, Any]
+    ) -> None:
+        """Kraken refuses a second subscribe of a subscribed channel: one with new options (another book
+        depth) is unsubscribed first, then subscribed again as new."""
+        changed = [
+            symbol
+            for symbol in symbols
+            if (current := self._subscriptions.get(channel, symbol)) is not None
+            and current.options != options
+            and current.status is not SubscriptionStatus.PENDING
+        ]
+        connection = ep.connection
+        if not changed or connection is None:
+            return
+        try:
+            await connection.request(
+                "unsubscribe",
+                {"channel": channel, "symbol": changed},
+                expected=len(changed),
+                within=self.settings.request_timeout,
+            )
+        except RequestTimeoutError as error:
+            log.warning("Kraken unsubscribe %s %s before a change: %s; reconnecting", channel, changed, error)
+            connection.abort()
 
     async def _answered(self, keys: list[SubscriptionKey], deadline: float) -> None:
         """Wait until each subscription was acked or refused (or until `deadline`: Kraken may be away)."""
@@ -378,6 +406,8 @@ class KrakenStream:
         """Wait until healthy; `TimeoutError` after `within` seconds."""
         deadline = time.monotonic() + within
         while not self._verdict()[0]:
+            if self._closed:
+                raise ExchangeError("the Kraken stream is closed: it will not become healthy")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"Kraken stream not healthy within {within:g} s: {self._verdict()[1]}")

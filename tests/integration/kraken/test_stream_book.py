@@ -13,6 +13,7 @@ from galfriday.adapters.kraken.stream import KrakenStream
 from galfriday.domain.events import BookReported, StreamStatusChanged, TickerReported
 from galfriday.domain.executions import OrderSide
 from galfriday.domain.market_data import MarketChannel
+from galfriday.errors import ExchangeError
 from galfriday.testing.kraken_simulator import KrakenSimulator
 
 __all__ = ["rest", "sim"]
@@ -102,3 +103,22 @@ async def test_unsubscribing_what_was_never_subscribed_is_harmless(public: Krake
         await stream.wait_healthy(5)
         await stream.unsubscribe(["ETH/USD"], [MarketChannel.TICKER])
         assert stream.health().healthy
+
+
+async def test_a_new_depth_resubscribes_the_book_with_it(sim: KrakenSimulator, public: KrakenStream) -> None:
+    async with public as stream:
+        await stream.subscribe([SYMBOL], [MarketChannel.BOOK])
+        await stream.wait_healthy(5)
+        await stream.subscribe([SYMBOL], [MarketChannel.BOOK], depth=25)
+        await stream.wait_healthy(5)
+        await settle(sim, 50)
+        assert_book_is_the_simulators(stream, sim, depth=25)
+        [connection] = sim.ws.connections
+        assert connection.subscriptions[("book", SYMBOL)].view.depth == 25  # type: ignore[union-attr]
+
+
+async def test_waiting_for_health_on_a_closed_stream_fails_at_once(public: KrakenStream) -> None:
+    await public.start()
+    await public.close()
+    with pytest.raises(ExchangeError, match="closed"):
+        await public.wait_healthy(5)
