@@ -24,6 +24,7 @@ from galfriday.experiments_commands import experiments
 from galfriday.models_commands import models
 from galfriday.plugins import build_plugin_manager, collect_adapters
 from galfriday.reconcile_command import reconcile
+from galfriday.replay_commands import replay
 from galfriday.run_command import run
 from galfriday.simulator_cli import simulator
 
@@ -106,6 +107,7 @@ cli.add_command(simulator)
 cli.add_command(experiments)
 cli.add_command(models)
 cli.add_command(reconcile)
+cli.add_command(replay)
 
 
 def build_cli() -> click.Group:
