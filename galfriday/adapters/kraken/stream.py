@@ -19,9 +19,12 @@ Every inbound frame goes to the journal hook (if any), then through `KrakenPipel
 snapshot (executions, balances, books) received and Kraken's system `online`; each change of that verdict is
 also emitted as `StreamStatusChanged`.
 
-Backpressure: `events()` reads a bounded queue. Nothing is dropped or conflated, market data included: when
-the queue is full the reader waits for the consumer (the socket buffers, then TCP pushes back on Kraken), and
-the silence watchdog does not count that wait against Kraken. `events()` is meant for one consumer.
+Backpressure: `events()` reads a bounded queue (`EventQueue`). Nothing is dropped or conflated, market data
+included: when the queue is full the reader waits for the consumer (the socket buffers, then TCP pushes back on
+Kraken), and the silence watchdog does not count that wait against Kraken. Health changes and recovery requests
+skip the bound, so they never wait for the consumer. Acks travel behind the data, though: a consumer that lets
+the queue fill and then awaits `subscribe()` itself waits for its own reading (until the request timeout); call
+it from another task. `events()` is meant for one consumer.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from galfriday.adapters.kraken.pipeline import (
 from galfriday.adapters.kraken.rest_parsing import WebSocketsToken
 from galfriday.adapters.kraken.ws_backoff import Backoff, BackoffPolicy, ConnectionBudget
 from galfriday.adapters.kraken.ws_connection import KrakenConnection, LivenessPolicy
+from galfriday.adapters.kraken.ws_event_queue import EventQueue
 from galfriday.adapters.kraken.ws_messages import MethodResponse
 from galfriday.adapters.kraken.ws_requests import (
     RequestTimeoutError,
@@ -205,7 +209,7 @@ class KrakenStream:
         self._budget = budget or ConnectionBudget(self.settings.connections_per_window)
         self._liveness = LivenessPolicy(self.settings.silence_timeout, self.settings.ping_interval)
         self._subscriptions = DesiredSubscriptions()
-        self._queue: asyncio.Queue[Any] = asyncio.Queue(self.settings.queue_size)
+        self._queue: EventQueue[Any] = EventQueue(self.settings.queue_size)
         self._blocked = 0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._resyncing: set[tuple[str, str | None]] = set()
@@ -259,10 +263,10 @@ class KrakenStream:
                 ep.connection = None
         if self._healthy:
             self._healthy = False
-            self._offer(StreamStatusChanged(False, "closed", self._clock.now()))
+            self._emit(StreamStatusChanged(False, "closed", self._clock.now()))
         self._reason = "closed"
         self._health_changed.set()
-        self._offer(_END)
+        self._emit(_END)
 
     async def __aenter__(self) -> KrakenStream:
         await self.start()
@@ -288,8 +292,6 @@ class KrakenStream:
         """Events in arrival order, until `close()` (events already queued are delivered first)."""
         queue = self._queue
         while True:
-            if self._closed and queue.empty():
-                return
             item = await queue.get()
             if item is _END:
                 return
@@ -655,14 +657,12 @@ class KrakenStream:
                 kind = type(output)
                 if kind in _EVENT_TYPES:
                     alive = True
+                    if not put(output):
+                        await self._put_waiting(output)
                     if kind in _PRIVATE_EVENTS:
                         self._last_private_at = received_at
                     elif kind is BookReported and output.update.is_snapshot:  # type: ignore[union-attr]
                         await self._snapshot_received("book", output.update.symbol)  # type: ignore[union-attr]
-                    try:
-                        put(output)
-                    except asyncio.QueueFull:
-                        await self._put_waiting(output)
                 else:
                     if kind not in _NOT_LIVENESS:
                         alive = True
@@ -695,16 +695,9 @@ class KrakenStream:
         finally:
             self._blocked -= 1
 
-    async def _emit(self, item: Any) -> None:
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
-            await self._put_waiting(item)
-
-    def _offer(self, item: Any) -> None:
-        """Queue without waiting (at close): if the queue is full, the consumer still ends once it drains."""
-        with contextlib.suppress(asyncio.QueueFull):
-            self._queue.put_nowait(item)
+    def _emit(self, item: Any) -> None:
+        """A control item (health, recovery, the end): queued at once, beyond the bound if need be."""
+        self._queue.put_control(item)
 
     async def _on_signal(self, ep: _Endpoint, connection: KrakenConnection, signal: Any) -> None:
         kind = type(signal)
@@ -744,7 +737,7 @@ class KrakenStream:
             )
             if signal.channel == "executions":
                 self.counters.recoveries += 1
-                await self._emit(
+                self._emit(
                     StreamRecoveryNeeded(
                         exchange=EXCHANGE,
                         reason="gap",
@@ -812,7 +805,7 @@ class KrakenStream:
             if private.recovery_pending and self._tokens is not None:
                 private.recovery_pending = False
                 self.counters.recoveries += 1
-                await self._emit(
+                self._emit(
                     StreamRecoveryNeeded(
                         exchange=EXCHANGE,
                         reason="reconnect",
@@ -830,7 +823,7 @@ class KrakenStream:
             self._healthy = healthy
             self._health_changed.set()
             log.info("Kraken stream %s: %s", "healthy" if healthy else "unhealthy", reason)
-            await self._emit(StreamStatusChanged(healthy, reason, self._clock.now()))
+            self._emit(StreamStatusChanged(healthy, reason, self._clock.now()))
 
 
 def _peek(frame: str) -> _Probe | None:

@@ -143,3 +143,24 @@ async def test_a_failing_journal_hook_does_not_stop_the_stream(
         await fill_market_buy(sim, rest)
         await collected.first(ExecutionReported)
         await collected.stop()
+
+
+async def test_health_changes_and_the_end_do_not_wait_for_a_lagging_consumer(sim: KrakenSimulator) -> None:
+    settings = StreamSettings(queue_size=1, silence_timeout=1.0, ping_interval=0.5, request_timeout=3.0)
+    stream = KrakenStream(sim.ws_url, settings=settings)
+    await stream.start()
+    await stream.subscribe(["BTC/USD"], [MarketChannel.BOOK])
+    await stream.wait_healthy(5)
+    sim.market.start_activity(500)
+    await asyncio.sleep(0.3)  # nobody reads: the reader waits on the full queue
+    await stream.close()
+    events = [event async for event in stream.events()]
+    assert [type(e).__name__ for e in events] == [
+        "BookReported",
+        "StreamStatusChanged",
+        "StreamStatusChanged",
+    ]
+    assert [(e.healthy, e.reason) for e in events if isinstance(e, StreamStatusChanged)] == [
+        (True, "healthy"),
+        (False, "closed"),
+    ]
