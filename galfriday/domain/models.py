@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -89,11 +89,17 @@ class ModelStageChange:
 
 @frozen
 class Prediction:
-    """One inference result: the output values per output name."""
+    """One inference result: the output values per output name, each flat and row-major.
+
+    An output is any read-only sequence of numbers: a runtime may hand back its own arrays (the ONNX adapter
+    gives read-only numpy arrays, so the serving path copies nothing) rather than tuples of Python floats. Code
+    that needs plain floats converts when it needs them (the prediction log does so when it builds its
+    `PredictionRecord`s, off the serving path).
+    """
 
     model: str
     version: int
-    outputs: dict[str, tuple[float, ...]]
+    outputs: Mapping[str, Sequence[float]]
     latency_seconds: float
 
 

@@ -18,7 +18,7 @@ from galfriday.config import Config
 from galfriday.domain.models import FeatureSpec, ModelVersion
 from galfriday.errors import ConfigurationError, InvalidValueError, ModelError
 from galfriday.hookspecs import AdapterContext
-from galfriday.testing.onnx_models import linear_model, logistic_pipeline
+from galfriday.testing.onnx_models import linear_model, logistic_pipeline, per_feature_linear_model
 
 FEATURES = (FeatureSpec("a"), FeatureSpec("b"))
 
@@ -50,7 +50,7 @@ async def test_a_scaler_and_logistic_pipeline_matches_scikit_learn(runtime: Onnx
     prediction = await runtime.predict(model, columns)
     onnx_probabilities = np.array(prediction.outputs["probabilities"]).reshape(-1, 2)
     assert np.max(np.abs(onnx_probabilities - pipeline.native.predict_proba(rows))) <= 1e-5
-    assert prediction.outputs["label"] == tuple(float(v) for v in pipeline.native.predict(rows))
+    assert list(prediction.outputs["label"]) == list(pipeline.native.predict(rows))
 
 
 async def test_run_sync_gives_what_predict_gives(runtime: OnnxModelRuntime) -> None:
@@ -58,7 +58,9 @@ async def test_run_sync_gives_what_predict_gives(runtime: OnnxModelRuntime) -> N
     model = version(pipeline.features)
     await runtime.load(model, pipeline.artifact)
     row = {"f0": [0.3], "f1": [-1.0], "f2": [2.5]}
-    assert runtime.run_sync(model, row).outputs == (await runtime.predict(model, row)).outputs
+    synchronous = runtime.run_sync(model, row).outputs
+    awaited = (await runtime.predict(model, row)).outputs
+    assert {k: list(v) for k, v in synchronous.items()} == {k: list(v) for k, v in awaited.items()}
 
 
 async def test_describe_reports_ir_version_opset_and_tensors_as_onnx_reads_them(
@@ -102,7 +104,7 @@ async def test_feature_names_can_come_from_the_artifact_metadata(runtime: OnnxMo
     model = version(features=())
     await runtime.load(model, linear_model(FEATURES, (1.0, 2.0), 0.5, name_features=True))
     assert runtime.input_schema(model) == FEATURES
-    assert runtime.run_sync(model, {"a": [1.0], "b": [1.0]}).outputs["score"] == (3.5,)
+    assert list(runtime.run_sync(model, {"a": [1.0], "b": [1.0]}).outputs["score"]) == [3.5]
 
 
 async def test_a_matrix_input_without_feature_names_is_refused_at_load(runtime: OnnxModelRuntime) -> None:
@@ -161,7 +163,7 @@ async def test_numpy_columns_are_accepted(runtime: OnnxModelRuntime) -> None:
     model = version()
     await runtime.load(model, linear_model(FEATURES, (1.0, 2.0), 0.5))
     prediction = runtime.run_sync(model, {"a": np.array([1.0, 2.0]), "b": np.array([0.0, 1.0])})
-    assert prediction.outputs["score"] == (1.5, 4.5)
+    assert list(prediction.outputs["score"]) == [1.5, 4.5]
 
 
 def test_the_plugin_builds_a_runtime_from_the_models_settings() -> None:
@@ -194,3 +196,84 @@ async def test_none_is_refused_rather_than_read_as_nan(runtime: OnnxModelRuntime
     with pytest.raises(InvalidValueError) as caught:
         runtime.run_sync(model, {"a": [1.0, None], "b": [1.0, 2.0]})  # type: ignore[list-item]
     assert caught.value.field == "a[1]"
+
+
+async def test_outputs_are_flat_and_read_only(runtime: OnnxModelRuntime) -> None:
+    pipeline = logistic_pipeline(3)
+    model = version(pipeline.features)
+    await runtime.load(model, pipeline.artifact)
+    probabilities = runtime.run_sync(model, pipeline.x[:2]).outputs["probabilities"]
+    assert len(probabilities) == 4
+    with pytest.raises(ValueError, match="read-only"):
+        probabilities[0] = 1.0  # type: ignore[index]
+
+
+async def test_a_prepared_array_scores_as_its_columns_do(runtime: OnnxModelRuntime) -> None:
+    pipeline = logistic_pipeline(3)
+    model = version(pipeline.features)
+    await runtime.load(model, pipeline.artifact)
+    rows = np.ascontiguousarray(pipeline.x[:20], dtype=np.float32)
+    columns = {spec.name: rows[:, i].tolist() for i, spec in enumerate(pipeline.features)}
+    from_array = (await runtime.predict(model, rows)).outputs["probabilities"]
+    from_columns = (await runtime.predict(model, columns)).outputs["probabilities"]
+    assert list(from_array) == list(from_columns)
+
+
+async def test_a_single_row_array_is_one_row(runtime: OnnxModelRuntime) -> None:
+    pipeline = logistic_pipeline(3)
+    model = version(pipeline.features)
+    await runtime.load(model, pipeline.artifact)
+    row = np.asarray(pipeline.x[0], dtype=np.float32)
+    assert list(runtime.run_sync(model, row).outputs["probabilities"]) == list(
+        runtime.run_sync(model, row.reshape(1, 3)).outputs["probabilities"]
+    )
+
+
+async def test_an_array_of_another_numeric_dtype_or_layout_is_cast(runtime: OnnxModelRuntime) -> None:
+    model = version()
+    await runtime.load(model, linear_model(FEATURES, (1.0, 2.0), 0.5))
+    doubles = np.array([[1.0, 0.0], [2.0, 1.0]], dtype=np.float64)
+    assert list(runtime.run_sync(model, doubles).outputs["score"]) == [1.5, 4.5]
+    fortran = np.asfortranarray(doubles.astype(np.float32))
+    assert list(runtime.run_sync(model, fortran).outputs["score"]) == [1.5, 4.5]
+
+
+async def test_an_array_with_the_wrong_number_of_columns_is_refused_naming_its_shape(
+    runtime: OnnxModelRuntime,
+) -> None:
+    model = version()
+    await runtime.load(model, linear_model(FEATURES, (1.0, 2.0), 0.5))
+    with pytest.raises(InvalidValueError, match=r"shape \[1, 3\].*\[rows, 2\]"):
+        runtime.run_sync(model, np.zeros((1, 3), dtype=np.float32))
+
+
+async def test_an_array_without_rows_is_refused(runtime: OnnxModelRuntime) -> None:
+    model = version()
+    await runtime.load(model, linear_model(FEATURES, (1.0, 2.0), 0.5))
+    with pytest.raises(InvalidValueError, match="at least one row"):
+        runtime.run_sync(model, np.zeros((0, 2), dtype=np.float32))
+
+
+@pytest.mark.parametrize("values", [np.array([["a", "b"]]), np.array([[True, False]])])
+async def test_an_array_that_is_not_numbers_is_refused(runtime: OnnxModelRuntime, values: object) -> None:
+    model = version()
+    await runtime.load(model, linear_model(FEATURES, (1.0, 2.0), 0.5))
+    with pytest.raises(InvalidValueError, match="numbers"):
+        runtime.run_sync(model, values)  # type: ignore[arg-type]
+
+
+async def test_an_array_feeds_a_graph_that_takes_one_input_per_feature(runtime: OnnxModelRuntime) -> None:
+    model = version()
+    await runtime.load(model, per_feature_linear_model(FEATURES, (1.0, 2.0), 0.5))
+    rows = np.array([[1.0, 0.0], [2.0, 1.0]], dtype=np.float32)
+    assert list(runtime.run_sync(model, rows).outputs["score"]) == [1.5, 4.5]
+
+
+async def test_a_large_prepared_array_runs_in_the_thread_pool() -> None:
+    runtime = OnnxModelRuntime(inline_max_rows=4)
+    model = version()
+    await runtime.load(model, linear_model(FEATURES, (1.0, 2.0), 0.5))
+    prediction = await runtime.predict(model, np.ones((5, 2), dtype=np.float32))
+    assert _pool_threads()
+    assert list(prediction.outputs["score"]) == [3.5] * 5
+    await runtime.close()

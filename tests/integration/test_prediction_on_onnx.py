@@ -107,6 +107,6 @@ async def test_split_requests_are_served_by_the_session_of_their_arm(lab: Lab) -
     answers = {}
     for i in range(100):
         served = await lab.predictions.predict(NAME, features, routing_key=f"k{i}")
-        answers[served.version] = served.outputs["probabilities"]
+        answers[served.version] = list(served.outputs["probabilities"])
     assert set(answers) == {1, 2}
     assert answers[1] != answers[2]

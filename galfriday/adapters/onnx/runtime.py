@@ -1,7 +1,11 @@
 """`ModelRuntime` on onnxruntime: one cached `InferenceSession` per (name, version).
 
-Inputs arrive as one column per feature (`{"rsi": [0.4], "spread": [1.2e-4]}`) and are laid out as the graph
-wants them, in one of two layouts found at load time:
+Inputs arrive either as one column per feature (`{"rsi": [0.4], "spread": [1.2e-4]}`, the port's form) or as
+a prepared numpy array, `[rows, features]` with the columns in the declared feature order (or one row,
+`[features]`). An array of the graph's dtype is handed to onnxruntime as it is, after a shape and dtype check
+(a few hundred nanoseconds; an array of another numeric dtype is cast). The array is read, not copied: do
+not change it while a `predict` of it is awaited. Inputs are laid out as the graph wants them, in one of two
+layouts found at load time:
 
 - *matrix*: a single 2-D graph input `[rows, k]` whose columns are the version's features in declared order
   (what skl2onnx exports from a scikit-learn pipeline);
@@ -11,13 +15,17 @@ The declared features are the version's `features`; if it declares none, the art
 metadata property (a JSON list of names) or, in the columns layout, the graph inputs themselves.
 
 `run_sync` is the hot path for a few rows: the layout, names and dtypes are resolved once per session, so a
-call is one array build, `session.run` and one conversion; validation is a handful of cheap checks, and the
-detailed (slower) diagnosis that names the bad feature runs only once a check has failed. `predict` runs small
+call is one array build (none for a prepared array), `session.run` and one flag per output; validation is a
+handful of cheap checks, and the detailed (slower) diagnosis that names the bad feature runs only once a check
+has failed. `predict` runs small
 inputs inline the same way (a thread hop costs more than scoring a few rows) and bigger batches in a thread
 pool, off the event loop (onnxruntime releases the GIL while it computes).
 
-Outputs must be tensors (export scikit-learn classifiers with `options={"zipmap": False}`); each comes back as a
-flat, row-major tuple of floats (a `[rows, 2]` probability output for one row is `(p0, p1)`).
+Outputs must be tensors (export scikit-learn classifiers with `options={"zipmap": False}`); each comes back as
+onnxruntime's own array flattened row-major and made read-only (a `[rows, 2]` probability output for one row
+is `[p0, p1]`): a `Sequence[float]` for the domain, with no per-value conversion on the serving path (turning
+768 values into Python floats costs more than scoring 256 rows). Integer outputs such as labels stay integer
+arrays. `float(x)` or `.tolist()` gives Python numbers where they are needed.
 """
 
 from __future__ import annotations
@@ -28,10 +36,11 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Real
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import onnxruntime as ort
+from numpy.typing import NDArray
 
 from galfriday.adapters.onnx.model_header import read_header
 from galfriday.domain.model_artifacts import ArtifactInfo, TensorSpec
@@ -53,11 +62,16 @@ ORT_TYPES: Final[Mapping[str, str]] = {
 INPUT_DTYPES: Final = frozenset({"float32", "float64", "int64", "int32"})
 _NUMERIC_KINDS: Final = frozenset("fiu")
 
+Features: TypeAlias = Mapping[str, Sequence[float] | NDArray[Any]] | NDArray[Any]
+"""What `predict` and `run_sync` take: one column (a sequence or an array) per feature, or a prepared
+`[rows, features]` array."""
+
 
 class LoadedModel:
     """A session with everything a call needs resolved once: layout, feature names, dtypes, outputs."""
 
     __slots__ = (
+        "dtype",
         "features",
         "info",
         "input_names",
@@ -65,6 +79,7 @@ class LoadedModel:
         "names",
         "numpy_dtypes",
         "output_names",
+        "row_shape",
         "run",
         "session",
         "shapes",
@@ -90,9 +105,14 @@ class LoadedModel:
             self.numpy_dtypes = tuple(np.dtype(by_name[n].dtype) for n in self.names)
             self.shapes = tuple((-1, 1) if len(by_name[n].shape) == 2 else (-1,) for n in self.names)
         self.output_names = tuple(t.name for t in info.outputs)
+        self.dtype = self.numpy_dtypes[0] if self.matrix else None
+        """The matrix input's dtype: a prepared array of it goes to onnxruntime as it is."""
+        self.row_shape = (1, self.width)
 
-    def encode(self, features: Mapping[str, Sequence[float]]) -> dict[str, Any]:
-        """The graph's input feed; `InvalidValueError` naming the first bad feature."""
+    def encode(self, features: Features) -> dict[str, Any]:
+        """The graph's input feed; `InvalidValueError` naming the first bad feature (or the bad array)."""
+        if isinstance(features, np.ndarray):
+            return self.encode_array(features)
         try:
             if len(features) != self.width:
                 raise ValueError("feature count")
@@ -110,14 +130,50 @@ class LoadedModel:
             )
         }
 
-    def decode(self, results: Sequence[Any]) -> dict[str, tuple[float, ...]]:
-        """Each output flattened row-major (integer outputs such as labels stay Python ints)."""
-        outputs: dict[str, tuple[float, ...]] = {}
+    def encode_array(self, values: NDArray[Any]) -> dict[str, Any]:
+        """The feed for a prepared array: `[rows, features]` in declared order, or one row `[features]`.
+
+        The common case (a C-contiguous 2-D array of the matrix input's dtype) is three comparisons and no copy.
+        """
+        if (
+            values.dtype == self.dtype
+            and values.ndim == 2
+            and values.shape[1] == self.width
+            and values.shape[0]
+            and values.flags.c_contiguous
+        ):
+            return {self.input_names[0]: values}
+        if values.dtype.kind not in _NUMERIC_KINDS:
+            raise InvalidValueError(
+                "features", f"an array of {values.dtype}", f"numbers ({self.numpy_dtypes[0]} for this model)"
+            )
+        if values.ndim == 1 and values.shape[0] == self.width:
+            values = values.reshape(self.row_shape)
+        if values.ndim != 2 or values.shape[1] != self.width or not values.shape[0]:
+            raise InvalidValueError(
+                "features",
+                f"an array of shape {list(values.shape)}",
+                f"[rows, {self.width}] (at least one row) or [{self.width}]: the columns {list(self.names)}",
+            )
+        if self.matrix:
+            return {self.input_names[0]: np.ascontiguousarray(values, dtype=self.numpy_dtypes[0])}
+        return {
+            name: values[:, i].astype(dtype).reshape(shape)
+            for i, (name, dtype, shape) in enumerate(
+                zip(self.input_names, self.numpy_dtypes, self.shapes, strict=True)
+            )
+        }
+
+    def decode(self, results: Sequence[Any]) -> dict[str, Sequence[float]]:
+        """Each output as onnxruntime's array, flattened row-major (a view) and made read-only."""
+        outputs: dict[str, Any] = {}
         for name, array in zip(self.output_names, results, strict=True):
-            outputs[name] = tuple(array.ravel().tolist())
+            flat = array.ravel()
+            flat.flags.writeable = False
+            outputs[name] = flat
         return outputs
 
-    def diagnose(self, features: Mapping[str, Sequence[float]]) -> InvalidValueError:
+    def diagnose(self, features: Mapping[str, Any]) -> InvalidValueError:
         """The precise complaint about inputs that failed the fast checks (the first problem found)."""
         declared = list(self.names)
         for name in features:
@@ -216,14 +272,14 @@ class OnnxModelRuntime:
         """The cached session itself, for callers that measure against a raw `session.run`."""
         return self._loaded(model).session
 
-    def run_sync(self, model: ModelVersion, features: Mapping[str, Sequence[float]]) -> Prediction:
+    def run_sync(self, model: ModelVersion, features: Features) -> Prediction:
         """Validate, score and convert on the calling thread: the fast path for a few rows."""
         started = time.perf_counter()
         loaded = self._sessions.get(model.key) or self._loaded(model)
         outputs = loaded.decode(loaded.run(None, loaded.encode(features)))
         return Prediction(model.name, model.version, outputs, time.perf_counter() - started)
 
-    async def predict(self, model: ModelVersion, features: Mapping[str, Sequence[float]]) -> Prediction:
+    async def predict(self, model: ModelVersion, features: Features) -> Prediction:
         """Score a batch; more than `inline_max_rows` rows run in the thread pool, off the event loop."""
         started = time.perf_counter()
         loaded = self._sessions.get(model.key) or self._loaded(model)
