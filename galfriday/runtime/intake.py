@@ -19,6 +19,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
+from prometheus_client import Counter
+
 from galfriday.domain.events import ExchangeEvent, StreamRecoveryNeeded
 from galfriday.errors import ExchangeError, InvalidValueError
 from galfriday.ports.exchange import ExchangeStream
@@ -74,6 +76,7 @@ class OrderIntake:
         self.accepted = 0
         self.applied = 0
         self.applied_by_topic: dict[str, int] = {}
+        self._processed: dict[str, Counter] = {}
         metrics.track_queue_depth(lambda: self._queued)
 
     @property
@@ -171,7 +174,10 @@ class OrderIntake:
                 await observer(event)
 
     def _count(self, event: ExchangeEvent) -> None:
-        self._metrics.messages_processed.labels(event.topic).inc()
+        counter = self._processed.get(event.topic)
+        if counter is None:  # one labels() lookup per topic, not per event
+            counter = self._processed[event.topic] = self._metrics.messages_processed.labels(event.topic)
+        counter.inc()
         if isinstance(event, StreamRecoveryNeeded):
             if event.reason == "reconnect":
                 self._metrics.reconnects.inc()
