@@ -31,8 +31,8 @@ def level_digits(value: Decimal, precision: int) -> str:
         raise ValueError(f"not a finite non-negative decimal: {value!r}")
     if exponent < -precision and value != value.quantize(Decimal(1).scaleb(-precision)):
         raise ValueError(f"{value} has more than {precision} decimals")
-    digits = str(int(value.scaleb(precision)))
-    return "" if digits == "0" else digits
+    # Decimal formatting, not int(): a hostile 5,000-digit size must not hit Python's int-string limit.
+    return f"{value.scaleb(precision):f}".partition(".")[0].lstrip("0")
 
 
 def checksum_payload(

@@ -169,3 +169,8 @@ class TestBookChecksum:
                 else:
                     book.apply_update(bids, asks)
                 assert checksum(book.asks(10), book.bids(10)) == data["checksum"]
+
+
+def test_a_size_of_thousands_of_digits_is_formatted_not_refused_by_the_int_string_limit() -> None:
+    # hypothesis found this: int() of a 5,000-digit Decimal raised ValueError out of the pipeline
+    assert level_digits(Decimal("1E+5000"), 1) == "1" + "0" * 5001
