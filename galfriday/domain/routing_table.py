@@ -5,19 +5,29 @@ hashes only its own key's bytes (then the ten-odd digits of the inner hash, as G
 bucket bound of each arm is kept in a sorted tuple, so picking the split arm is one bisection. For every key,
 `RoutingTable(experiment).arm_for(key)` is `routing.assign(experiment, key)` (tested on many keys).
 A plain slotted class rather than attrs: it is built once and read on every request.
+
+The hash is a per-byte loop in Python (about 1.4 us for a 14-character key here), and trading routing keys
+(account, strategy, symbol) repeat heavily, so `cached_bucket_index` keeps the buckets of the last
+`key_cache_size` keys in an LRU cache (functools' C implementation: a hit costs well under 0.1 us, memory stays
+bounded). A key that never repeats (a fresh decision id) should use `bucket_index`, not fill the cache.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
+from functools import lru_cache
 
 from galfriday.domain.routing import BUCKETS, Arm, Experiment, RoutingMode
+from galfriday.errors import InvalidValueError
 
 _FNV_OFFSET = 0x811C9DC5
 _FNV_PRIME = 0x01000193
 _MASK = 0xFFFFFFFF
 _LAZY_MASK_BYTES = 64
 """Up to this many bytes the state is masked once at the end (it grows by about 25 bits a byte)."""
+DEFAULT_KEY_CACHE_SIZE = 4_096
+"""Routing keys whose buckets `cached_bucket_index` remembers (a few hundred bytes each)."""
 
 
 def _fnv1a32_continue(state: int, data: bytes) -> int:
@@ -39,20 +49,40 @@ def _fnv1a32_continue(state: int, data: bytes) -> int:
 class RoutingTable:
     """`experiment` with its seed prefix hashed and its arm bounds laid out for per-request routing."""
 
-    __slots__ = ("_bounds", "_prefix_state", "arms", "control", "experiment", "shadow")
+    __slots__ = (
+        "_bounds",
+        "_prefix_state",
+        "arms",
+        "cached_bucket_index",
+        "control",
+        "experiment",
+        "shadow",
+    )
 
-    def __init__(self, experiment: Experiment) -> None:
+    def __init__(self, experiment: Experiment, *, key_cache_size: int = DEFAULT_KEY_CACHE_SIZE) -> None:
+        if isinstance(key_cache_size, bool) or not isinstance(key_cache_size, int) or key_cache_size < 0:
+            raise InvalidValueError("key_cache_size", key_cache_size, "a whole number >= 0 (0: no cache)")
         self.experiment = experiment
         self.arms: tuple[Arm, ...] = experiment.arms
         self.control = experiment.control
         self.shadow = experiment.mode is RoutingMode.SHADOW
         self._prefix_state = _fnv1a32_continue(_FNV_OFFSET, f"{experiment.seed}:".encode())
         self._bounds = tuple(experiment.bucket_range(arm.name).stop for arm in self.arms)
+        self.cached_bucket_index: Callable[[str], int] = (
+            lru_cache(maxsize=key_cache_size)(self.bucket_index) if key_cache_size else self.bucket_index
+        )
+        """`bucket_index` remembered for the last `key_cache_size` keys (for keys that repeat)."""
 
     def bucket_index(self, routing_key: str) -> int:
         """`routing.bucket_index(seed, routing_key)`, without re-hashing the seed."""
         inner = _fnv1a32_continue(self._prefix_state, routing_key.encode())
         return _fnv1a32_continue(_FNV_OFFSET, str(inner).encode()) % BUCKETS
+
+    @property
+    def cached_keys(self) -> int:
+        """How many routing keys `cached_bucket_index` remembers right now."""
+        info = getattr(self.cached_bucket_index, "cache_info", None)
+        return 0 if info is None else int(info().currsize)
 
     def split_position(self, index: int) -> int:
         """The position in `arms` (control first) of the arm that owns bucket `index` in split mode."""

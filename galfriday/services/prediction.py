@@ -7,7 +7,8 @@ returned, and a candidate failure never reaches the caller. In a `split` experim
 picks the one version that serves. The routing key defaults to the prediction id (a fresh key per request).
 
 The per-request work is kept small, since it sits between a decision and its order: routing is precomputed per
-experiment (`RoutingTable`), prediction ids are a per-process random prefix and a counter, and logging is a
+experiment (`RoutingTable`, which remembers the buckets of recent caller-given routing keys: trading keys
+repeat), prediction ids are a per-process random prefix and a counter, and logging is a
 list append of a plain tuple (`PredictionLog` validates and writes in batches, off this path).
 """
 
@@ -138,13 +139,18 @@ class PredictionService:
         bucket = None
         arm = None
         model = route.control
-        if route.table is not None:
-            if routing_key is None:
-                routing_key = prediction_id
+        table = route.table
+        if table is not None:
             if route.split:
-                bucket = route.table.bucket_index(routing_key)
-                model, arm = route.arms[route.table.split_position(bucket)]
+                if routing_key is None:  # a fresh key that never repeats: not worth a cache entry
+                    routing_key = prediction_id
+                    bucket = table.bucket_index(routing_key)
+                else:
+                    bucket = table.cached_bucket_index(routing_key)
+                model, arm = route.arms[table.split_position(bucket)]
             else:
+                if routing_key is None:
+                    routing_key = prediction_id
                 arm = CONTROL
         prediction = await self._runtime.predict(model, features)
         self._append(
