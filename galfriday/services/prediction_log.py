@@ -65,13 +65,21 @@ class LoggedPrediction(NamedTuple):
         )
 
 
+_PLAIN_NUMBERS = frozenset({float, int})
+
+
 def flat_floats(value: Any) -> tuple[float, ...]:
-    """A model output (a number, a sequence, nested sequences or an array) as a flat tuple of floats."""
-    if type(value) is tuple and all(type(item) is float for item in value):
-        return value  # what the runtime port returns: nothing to convert
+    """A model output (a number, a sequence, nested sequences or an array) as a flat tuple of floats.
+
+    A flat array or sequence of plain numbers (what runtimes return) is converted in one pass at C speed;
+    anything else is walked element by element, which also finds what is not a number.
+    """
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, list | tuple):
+        kinds = set(map(type, value))
+        if kinds <= _PLAIN_NUMBERS:
+            return tuple(value) if int not in kinds else tuple(map(float, value))
         return tuple(item for element in value for item in flat_floats(element))
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidValueError("prediction output", value, "numbers, sequences of numbers or an array")

@@ -168,6 +168,16 @@ def test_outputs_are_flattened_from_arrays_lists_and_numbers() -> None:
     assert flat_floats(2) == (2.0,)
 
 
+def test_read_only_runtime_arrays_become_python_floats() -> None:
+    labels = np.array([1, 0], dtype=np.int64)
+    probabilities = np.array([0.25, 0.75], dtype=np.float32)
+    for array in (labels, probabilities):
+        array.flags.writeable = False
+    flat = [flat_floats(labels), flat_floats(probabilities)]
+    assert flat == [(1.0, 0.0), (0.25, 0.75)]
+    assert all(type(value) is float for values in flat for value in values)
+
+
 def test_a_non_numeric_output_is_refused_by_name() -> None:
     with pytest.raises(InvalidValueError, match="prediction output"):
         flat_floats(["up"])

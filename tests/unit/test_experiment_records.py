@@ -140,6 +140,22 @@ def test_a_nan_prediction_output_is_refused() -> None:
         prediction(outputs={"p": [math.nan]})
 
 
+@pytest.mark.parametrize("bad", [math.inf, -math.inf, True, "0.5", None])
+def test_a_prediction_output_that_is_not_a_finite_number_is_refused_by_name(bad: object) -> None:
+    with pytest.raises(InvalidValueError, match=r"outputs\['p'\]"):
+        prediction(outputs={"p": (0.25, bad)})
+
+
+def test_finite_outputs_whose_sum_overflows_are_kept() -> None:
+    assert prediction(outputs={"p": (1e308, 1e308)}).outputs == {"p": (1e308, 1e308)}
+
+
+def test_mixed_int_and_float_outputs_all_become_floats() -> None:
+    outputs = prediction(outputs={"p": [1, 0.5]}).outputs["p"]
+    assert outputs == (1.0, 0.5)
+    assert all(type(value) is float for value in outputs)
+
+
 def test_a_prediction_in_an_experiment_names_its_arm() -> None:
     with pytest.raises(InvalidValueError, match="arm"):
         prediction(arm=None)
