@@ -92,12 +92,21 @@ def show_config(obj: CliContext, list_env: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where the SQLite file, model artifacts and log go (default: a new temporary directory).",
+)
 @click.pass_obj
-def demo(obj: CliContext) -> None:
-    """Run a small scenario on the in-memory adapters: place orders, fill them, print the resulting state."""
+def demo(obj: CliContext, workdir: Path | None) -> None:
+    """The main job end to end on a Kraken simulator: orders, fills, a disconnect, reconciliation, an A/B
+    experiment. Uses the configured store (GALFRIDAY_STORE, GALFRIDAY_STORE_DSN); a fresh SQLite file by default.
+    Exit status 1 if a check against the simulator's truth fails."""
     from galfriday.demo import run_demo
 
-    asyncio.run(run_demo(obj.config(), Console(width=max(120, Console().width))))
+    if not asyncio.run(run_demo(obj.config(), Console(width=max(140, Console().width)), workdir)):
+        raise SystemExit(1)
 
 
 cli.add_command(db)
