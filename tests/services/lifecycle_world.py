@@ -21,7 +21,7 @@ from galfriday.domain.canary import CanaryPlan, Guardrails
 from galfriday.domain.candle_features import candle_features, direction_labels
 from galfriday.domain.market_data import Candle
 from galfriday.domain.models import ModelVersion
-from galfriday.domain.promotion_gates import GatePolicy
+from galfriday.domain.promotion_gates import GatePolicy, HoldoutMetrics
 from galfriday.errors import InvalidValueError
 from galfriday.services.experiments import ExperimentService
 from galfriday.services.holdout_scoring import HoldoutScorer
@@ -68,6 +68,8 @@ def plan(**guardrails: Any) -> CanaryPlan:
 class LifecycleWorld:
     def __init__(self, now: datetime, canary: CanaryPlan | None = None) -> None:
         self.store = MemoryStore()
+        self.champion_holdout: HoldoutMetrics | None = None
+        """The champion's scores on the candidate's holdout, once a test has computed them."""
         self.artifacts = MemoryArtifactStore()
         self.runtime = OnnxModelRuntime()
         self.clock = ManualClock(now)

@@ -34,7 +34,7 @@ async def world() -> AsyncIterator[LifecycleWorld]:
     await w.retraining.run(MODEL)
     champion = await w.scorer.champion_holdout(MODEL, 2)
     assert (await w.registry.validate(MODEL, 2, actor="test", champion_holdout=champion)).passed
-    w.champion_holdout = champion  # type: ignore[attr-defined]
+    w.champion_holdout = champion
     await w.load(1)
     await w.load(2)
     yield w
@@ -46,7 +46,7 @@ async def start(w: LifecycleWorld, version: int = 2) -> Rollout:
         MODEL,
         version,
         reason="shadow won",
-        champion_holdout=w.champion_holdout,  # type: ignore[attr-defined]
+        champion_holdout=w.champion_holdout,
     )
 
 
@@ -168,7 +168,8 @@ def invalid_probabilities_model() -> bytes:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
-    return model.SerializeToString()
+    artifact: bytes = model.SerializeToString()
+    return artifact
 
 
 def slow_model(layers: int = 300, width: int = 1_024) -> bytes:
@@ -203,7 +204,8 @@ def slow_model(layers: int = 300, width: int = 1_024) -> bytes:
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
-    return model.SerializeToString()
+    artifact: bytes = model.SerializeToString()
+    return artifact
 
 
 async def broken_candidate(world: LifecycleWorld, artifact: bytes | None = None) -> int:
