@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -163,3 +164,15 @@ async def test_sigterm_shuts_down_in_time_with_status_0_and_everything_accepted_
     for order in orders:
         assert order.exchange_order_id is not None
         assert order.filled_quantity == filled_by_order.get(order.exchange_order_id, Decimal(0)), order
+
+
+def test_a_configuration_error_exits_with_status_2_naming_the_bad_value(tmp_path: Path) -> None:
+    config = tmp_path / "galfriday.toml"
+    config.write_text("[runtime]\nhttp_port = 70000\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GALFRIDAY_")}
+    result = subprocess.run(
+        [str(GALFRIDAY), "run", "--config", str(config)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "runtime.http_port" in result.stderr
+    assert "70000" in result.stderr
