@@ -58,6 +58,7 @@ from galfriday.adapters.kraken.ws_connection import KrakenConnection, LivenessPo
 from galfriday.adapters.kraken.ws_event_queue import EventQueue
 from galfriday.adapters.kraken.ws_messages import MethodResponse
 from galfriday.adapters.kraken.ws_requests import (
+    AlreadySubscribedError,
     RequestTimeoutError,
     SubscriptionNotFoundError,
     reply_error,
@@ -560,6 +561,13 @@ class KrakenStream:
                     if not isinstance(reply, MethodResponse) or reply.success is not False:
                         continue
                     refusal = reply_error("subscribe", reply)
+                    if isinstance(refusal, AlreadySubscribedError):
+                        # Subscribed after all: its snapshot will not come again, which the snapshot deadline
+                        # below turns into a fresh connection.
+                        for subscription in batch.subscriptions:
+                            if reply.symbol in (None, subscription.symbol):
+                                self._subscriptions.acked(subscription.channel, subscription.symbol)
+                        continue
                     if isinstance(refusal, AuthenticationError):
                         log.error("Kraken %s: %s; reconnecting with a fresh token", ep.name, refusal)
                         connection.abort()
@@ -726,7 +734,7 @@ class KrakenStream:
                 signal.expected,
                 signal.computed,
             )
-            self._subscriptions.resend("book", signal.symbol)
+            self._subscriptions.snapshot_invalidated("book", signal.symbol)
             self._resync(ep, "book", signal.symbol)
             await self._update_health()
         elif kind is GapDetected:

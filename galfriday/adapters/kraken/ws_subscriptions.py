@@ -156,6 +156,16 @@ class DesiredSubscriptions:
         subscription.status = SubscriptionStatus.READY
         return True
 
+    def snapshot_invalidated(self, channel: str, symbol: str | None) -> bool:
+        """Its data went bad (a checksum mismatch): it awaits a fresh snapshot, subscribed as it is, until
+        `resend` once it is unsubscribed. True if it is wanted."""
+        subscription = self._wanted.get(SubscriptionKey(channel, symbol))
+        if subscription is None:
+            return False
+        if subscription.status is SubscriptionStatus.READY:
+            subscription.status = SubscriptionStatus.ACKED
+        return True
+
     def resend(self, channel: str, symbol: str | None) -> WantedSubscription | None:
         """It must be subscribed afresh (a resync): back to PENDING."""
         subscription = self._wanted.get(SubscriptionKey(channel, symbol))

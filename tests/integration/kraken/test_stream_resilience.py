@@ -7,7 +7,10 @@ import asyncio
 import json
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import attrs
 from kraken_stream_harness import (
@@ -31,6 +34,7 @@ from galfriday.domain.events import (
     StreamRecoveryNeeded,
     StreamStatusChanged,
 )
+from galfriday.domain.instruments import TradingPair
 from galfriday.domain.market_data import MarketChannel
 from galfriday.testing.kraken_simulator import KrakenSimulator
 
@@ -237,3 +241,58 @@ async def test_an_ack_without_its_snapshot_replaces_the_connection(sim: KrakenSi
         assert stream.counters.silent_disconnects == 0
         assert len([e for e in collected.of(BookReported) if e.update.is_snapshot]) == 1
         await collected.stop()
+
+
+RECORDED_SNAPSHOT = json.loads(Path("/work/shared/fixtures/kraken/book-v2-btcusd-recorded.json").read_text())[
+    "init"
+]
+
+
+def already_subscribed_once() -> Callable[[ServerConnection], Awaitable[None]]:
+    """A Kraken that, on the first connection only, answers the book subscribe with `Already subscribed`."""
+    connections: list[ServerConnection] = []
+
+    async def handler(ws: ServerConnection) -> None:
+        connections.append(ws)
+        first = len(connections) == 1
+        await ws.send(json.dumps({"channel": "status", "type": "update", "data": [{"system": "online"}]}))
+        beating = asyncio.get_running_loop().create_task(heartbeats(ws))
+        try:
+            async for text in ws:
+                request = json.loads(text)
+                params = request.get("params", {})
+                for symbol in params.get("symbol", [None]):
+                    reply: dict[str, Any] = {"method": request["method"], "req_id": request["req_id"]}
+                    if first and params.get("channel") == "book":
+                        reply |= {"success": False, "error": "Already subscribed", "symbol": symbol}
+                    else:
+                        reply |= {
+                            "success": True,
+                            "result": {"channel": params.get("channel"), "symbol": symbol},
+                        }
+                    await ws.send(json.dumps(reply))
+                    if not first and params.get("channel") == "book":
+                        await ws.send(json.dumps(RECORDED_SNAPSHOT))
+        finally:
+            beating.cancel()
+
+    return handler
+
+
+async def heartbeats(ws: ServerConnection) -> None:
+    while True:
+        await asyncio.sleep(0.1)
+        await ws.send('{"channel": "heartbeat"}')
+
+
+async def test_already_subscribed_without_a_snapshot_heals_with_a_fresh_connection() -> None:
+    settings = attrs.evolve(FAST, request_timeout=0.5)
+    async with serve(already_subscribed_once(), "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        pairs = [TradingPair("BTC/USD", 1, 8)]
+        async with KrakenStream(f"ws://127.0.0.1:{port}", pairs=pairs, settings=settings) as stream:
+            await stream.subscribe(["BTC/USD"], [MarketChannel.BOOK])  # no refusal raised: it is subscribed
+            assert stream.health().reason == "book BTC/USD awaiting snapshot"
+            await stream.wait_healthy(5)
+            assert stream.counters.missing_snapshots == 1
+            assert stream.book("BTC/USD") is not None

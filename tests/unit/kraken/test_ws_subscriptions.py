@@ -133,3 +133,13 @@ def test_a_private_batch_has_no_symbol_list() -> None:
         {"channel": "executions", "snap_orders": True, "snap_trades": True},
         {"channel": "balances", "snapshot": True},
     ]
+
+
+def test_a_bad_snapshot_awaits_a_fresh_one_without_being_sent_again_yet() -> None:
+    wanted = private_and_books()
+    wanted.acked("book", "BTC/USD")
+    wanted.snapshot_received("book", "BTC/USD")
+    assert wanted.snapshot_invalidated("book", "BTC/USD")
+    assert wanted.get("book", "BTC/USD").status is SubscriptionStatus.ACKED  # type: ignore[union-attr]
+    assert "book BTC/USD" not in [s.describe() for s in wanted.pending(private=False)]
+    assert not wanted.snapshot_invalidated("book", "XRP/USD")
