@@ -59,10 +59,14 @@ LIVE = requests(AFTER[1_500:])
 """Live traffic after the switch, beyond anything a model is trained on."""
 
 
+NEVER_JUDGED = 2**31
+
+
 def plan(**guardrails: Any) -> CanaryPlan:
-    """The default stages and baking (1 h, 100 decisions); latency judged loosely (timing on a shared CI
-    machine is noise here; the latency guardrail has its own tests)."""
-    return CanaryPlan.default(guardrails=Guardrails(latency_ratio=50.0, **guardrails))
+    """The default stages and baking (1 h, 100 decisions) with latency never judged: the p99 of a few hundred
+    single-row calls on a shared CI machine is scheduling noise, and a noisy breach would hold a stage. The
+    latency guardrail has its own test (a candidate tens of milliseconds slow) and domain tests."""
+    return CanaryPlan.default(guardrails=Guardrails(latency_min_samples=NEVER_JUDGED, **guardrails))
 
 
 class LifecycleWorld:

@@ -172,7 +172,7 @@ def invalid_probabilities_model() -> bytes:
     return artifact
 
 
-def slow_model(layers: int = 300, width: int = 1_024) -> bytes:
+def slow_model(layers: int = 500, width: int = 1_024) -> bytes:
     """Valid probabilities from a tiny logistic model, after `layers` wasted width x width matrix products
     whose (zero) result is added in, so the runtime cannot skip them: tens of milliseconds per row."""
     k = len(FEATURE_NAMES)
