@@ -65,7 +65,7 @@ def demo_document(endpoints: SimulatorEndpoints, workdir: Path) -> dict[str, Any
         "retention": {"archive": "memory"},
         "runtime": {
             "http_port": 0,  # any free port: the demo never collides with a running `galfriday run`
-            "recovery_poll_seconds": 2.0,
+            "recovery_poll_seconds": 1.0,  # polls (REST) while the stream is down: before it is back
             "shutdown_timeout_seconds": 15,
             "deadman_timeout_seconds": 0,  # the demo leaves orders resting on purpose
         },

@@ -13,7 +13,9 @@ from galfriday.domain.reconciliation_audit import RunKind
 from galfriday.services.reconciliation import ReconciliationReport
 from galfriday.services.stream_recovery import RecoveryReport
 
-REFUSE_SECONDS = 1.0
+REFUSE_SECONDS = 2.5
+"""Longer than the demo's `recovery_poll_seconds` (1 s), so the first REST poll runs while the stream is still
+down: the missed fills arrive by REST, not in the snapshot of the reconnected stream, every run."""
 
 
 @frozen

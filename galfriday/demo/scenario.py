@@ -68,7 +68,7 @@ async def play(session: DemoSession, say: Narrator) -> list[Check]:
     runs_before = len(session.runtime.reconciliation.reports)
     dropped = await outage.disconnect(session)
     say.say(
-        f"the simulator drops {dropped} connection(s) and refuses new ones for {outage.REFUSE_SECONDS:.0f} s"
+        f"the simulator drops {dropped} connection(s) and refuses new ones for {outage.REFUSE_SECONDS:.1f} s"
     )
     missed_sales = [(prices[2], qty - PARTIAL), (prices[1], qty)]
     fills_before = len(sim.truth().executions)
@@ -84,7 +84,8 @@ async def play(session: DemoSession, say: Narrator) -> list[Check]:
             f"{report.orders_reported} orders reported"
         )
     say.say(
-        f"stream back after {time.monotonic() - started:.1f} s: {recovery.reconnects:.0f} reconnect(s), "
+        f"caught up after {time.monotonic() - started:.1f} s (Kraken's REST rate limit paces the backfills and "
+        f"reconciliation): {recovery.reconnects:.0f} reconnect(s), "
         f"{recovery.fills_recovered} fills recovered, {recovery.duplicates_ignored} duplicates ignored; "
         f"reconnect reconciliation: {len(recovery.reconciliation.outcomes)} discrepancies"
     )
