@@ -2,8 +2,10 @@
 
 A report compares a recent window of features (computed from stored candles, the same code the trainer
 used) with the training reference kept in the version's metadata (`training_reference`), feature by feature
-(PSI for >= 500 rows, KS below), and runs Page-Hinkley over the version's resolved outcomes (misses, from
-the experiment outcomes' `hit`, in observation order). See `galfriday.domain.drift.report` for the rules.
+(PSI for >= 500 rows, KS below), and runs Page-Hinkley over the version's resolved outcomes as misses, from an
+`OutcomeSource`: by default the experiment outcomes' `hit`, in observation order (`ExperimentOutcomes`); for
+a candle model serving outside any experiment, `CandleOutcomes` scores it on the window's own candles. See
+`galfriday.domain.drift.report` for the rules.
 
 Version metadata read here (written by the trainer, kept by the registry): `training_reference` (required),
 `feature_importance` ({name: weight}, optional, weights the drift share), `symbol` and `interval_seconds`
@@ -34,6 +36,34 @@ class FeatureWindowSource(Protocol):
     """Where a model's recent feature values come from: one column per feature name."""
 
     async def window(self, model: ModelVersion, start: datetime, end: datetime) -> dict[str, list[float]]: ...
+
+
+class OutcomeSource(Protocol):
+    """A version's resolved outcomes as misses (1) and hits (0), oldest first."""
+
+    async def errors(self, model: ModelVersion, start: datetime, end: datetime) -> list[float]: ...
+
+
+class ExperimentOutcomes:
+    """Misses (1 - hit) of the version's outcomes across every experiment it took part in, since the first
+    (the window is not applied: Page-Hinkley follows the model from when it started being judged)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def errors(self, model: ModelVersion, start: datetime, end: datetime) -> list[float]:
+        async with self._store.unit_of_work() as uow:
+            experiments = [
+                e
+                for e in await uow.experiments.list()
+                if e.model_name == model.name and model.version in (e.control_version, e.candidate_version)
+            ]
+            outcomes = [o for e in experiments for o in await uow.experiments.outcomes(e.id)]
+        resolved = sorted(
+            (o for o in outcomes if o.model_version == model.version and HIT in o.values),
+            key=lambda o: o.observed_at,
+        )
+        return [1.0 - o.values[HIT] for o in resolved]
 
 
 class CandleFeatureWindow:
@@ -100,6 +130,7 @@ class ModelMonitoringService:
         clock: Clock,
         windows: FeatureWindowSource | None = None,
         *,
+        outcomes: OutcomeSource | None = None,
         window: timedelta = DEFAULT_WINDOW,
         threshold: float = DEFAULT_THRESHOLD,
         alert_share: float = DATASET_DRIFT_SHARE,
@@ -109,6 +140,7 @@ class ModelMonitoringService:
         self._store = store
         self._clock = clock
         self._windows = windows or CandleFeatureWindow(store)
+        self._outcomes = outcomes or ExperimentOutcomes(store)
         self.window = window
         self.threshold = threshold
         self.alert_share = alert_share
@@ -128,21 +160,6 @@ class ModelMonitoringService:
             raise NotFoundError("model version", (model_name, version))
         return found
 
-    async def errors(self, model: ModelVersion) -> list[float]:
-        """Misses (1 - hit) of the version's resolved outcomes across its experiments, oldest first."""
-        async with self._store.unit_of_work() as uow:
-            experiments = [
-                e
-                for e in await uow.experiments.list()
-                if e.model_name == model.name and model.version in (e.control_version, e.candidate_version)
-            ]
-            outcomes = [o for e in experiments for o in await uow.experiments.outcomes(e.id)]
-        resolved = sorted(
-            (o for o in outcomes if o.model_version == model.version and HIT in o.values),
-            key=lambda o: o.observed_at,
-        )
-        return [1.0 - o.values[HIT] for o in resolved]
-
     async def report(
         self,
         model_name: str,
@@ -157,7 +174,7 @@ class ModelMonitoringService:
         end = end or self._clock.now()
         start = start or end - self.window
         columns = await self._windows.window(model, start, end)
-        errors = await self.errors(model)
+        errors = await self._outcomes.errors(model, start, end)
         return build_report(
             model.name,
             model.version,
