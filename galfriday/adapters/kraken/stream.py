@@ -94,6 +94,7 @@ log = logging.getLogger(__name__)
 EXCHANGE = "kraken"
 ONLINE = "online"
 MAINTENANCE = frozenset({"maintenance", "cancel_only"})
+BOOK_DEPTHS = (10, 25, 100, 500, 1000)
 
 Journal = Callable[[str, str, str, datetime], None]
 """`(source, channel, payload, received_at)`, called for every inbound frame; must be cheap and not block."""
@@ -113,6 +114,8 @@ class PairSource(Protocol):
 
 @frozen
 class StreamSettings:
+    """Tuning of a `KrakenStream`; times in seconds. The defaults follow Kraken's guidance (spec D.1, D.4)."""
+
     book_depth: int = 10
     queue_size: int = 10_000
     silence_timeout: float = 5.0
@@ -122,6 +125,18 @@ class StreamSettings:
     backoff: BackoffPolicy = field(factory=BackoffPolicy)
     connections_per_window: int = 120
     """Connection attempts allowed per rolling 10 minutes, both endpoints together (Kraken bans at ~150/IP)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.book_depth not in BOOK_DEPTHS:
+            raise InvalidValueError("book_depth", self.book_depth, f"one of Kraken's depths {BOOK_DEPTHS}")
+        for name in ("queue_size", "connections_per_window"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidValueError(name, value, "a positive whole number")
+        for name in ("silence_timeout", "ping_interval", "request_timeout", "open_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise InvalidValueError(name, value, "a positive number of seconds")
 
 
 @define

@@ -22,6 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from galfriday.adapters.kraken.ws_requests import PendingRequests, Reply
+from galfriday.errors import InvalidValueError
 
 __all__ = ["KrakenConnection", "LivenessPolicy"]
 
@@ -37,10 +38,9 @@ class LivenessPolicy:
     __slots__ = ("ping_interval", "silence_timeout")
 
     def __init__(self, silence_timeout: float = 5.0, ping_interval: float = 10.0) -> None:
-        if not silence_timeout > 0 or not ping_interval > 0:
-            raise ValueError(
-                f"silence_timeout ({silence_timeout}) and ping_interval ({ping_interval}) must be positive"
-            )
+        for name, value in (("silence_timeout", silence_timeout), ("ping_interval", ping_interval)):
+            if not value > 0:
+                raise InvalidValueError(name, value, "a positive number of seconds")
         self.silence_timeout = silence_timeout
         self.ping_interval = ping_interval
 
