@@ -2,7 +2,8 @@
 
 Compares the features of the recent candles (the last `--window-hours`, up to `--end` or now) with the
 training reference recorded with the version (production by default), and runs Page-Hinkley over its
-resolved outcomes. Exit status 0 either way; the report says whether an alert is raised.
+resolved outcomes (the experiments' outcomes, or with `--score-candles` the model run on the window's own
+candles). Exit status 0 either way; the report says whether an alert is raised.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from galfriday.app import App
 from galfriday.cli_context import CliContext
 from galfriday.domain.drift.report import DriftReport
 from galfriday.domain.timestamps import utc
+from galfriday.services.candle_outcomes import CandleOutcomes
 from galfriday.services.model_monitoring import DEFAULT_WINDOW, ModelMonitoringService
+from galfriday.services.model_registry import ModelRegistry
 
 
 def report_document(report: DriftReport) -> dict[str, Any]:
@@ -120,16 +123,34 @@ def drift() -> None:
     default=None,
     help="End of the window: ISO 8601, UTC unless it has an offset (default: now).",
 )
+@click.option(
+    "--score-candles",
+    is_flag=True,
+    help="Judge degradation on the window's candles (runs the model) instead of experiment outcomes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
 @click.pass_obj
 def report(
-    obj: CliContext, model: str, version: int | None, window_hours: float, end: datetime | None, as_json: bool
+    obj: CliContext,
+    model: str,
+    version: int | None,
+    window_hours: float,
+    end: datetime | None,
+    score_candles: bool,
+    as_json: bool,
 ) -> None:
     """Drift of MODEL's features against its training data, and degradation of its outcomes."""
+    kinds = ("store", "artifact_store", "model_runtime") if score_candles else ("store",)
 
     async def build() -> DriftReport:
-        async with App.from_config(obj.config(), kinds=("store",)) as app:
-            service = ModelMonitoringService(app.store, app.clock, window=timedelta(hours=window_hours))
+        async with App.from_config(obj.config(), kinds=kinds) as app:
+            outcomes = None
+            if score_candles:
+                registry = ModelRegistry(app.store, app.artifact_store, app.model_runtime, app.clock)
+                outcomes = CandleOutcomes(registry)
+            service = ModelMonitoringService(
+                app.store, app.clock, window=timedelta(hours=window_hours), outcomes=outcomes
+            )
             return await service.report(model, version, end=end)
 
     result = asyncio.run(build())

@@ -11,12 +11,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from galfriday.adapters.sklearn.trainer import SklearnTrainer
 from galfriday.app import App
 from galfriday.cli import cli
 from galfriday.config import load_config
 from galfriday.domain.candle_features import candle_features
 from galfriday.domain.drift.reference import TrainingReference
+from galfriday.domain.models import TrainingRequest
 from galfriday.errors import NotFoundError
+from galfriday.services.model_registry import ModelRegistry
+from galfriday.services.retraining import RegistryRegistrar
 from galfriday.testing.candle_walk import candle_walk
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -35,7 +39,10 @@ def config_file(tmp_path: Path, volatility: float) -> Path:
     reference = TrainingReference.from_columns(candle_features(TRAIN).columns).to_document()
 
     async def fill() -> None:
-        async with App.from_config(load_config(path), kinds=("store",)) as app, app.store.unit_of_work() as uow:
+        async with (
+            App.from_config(load_config(path), kinds=("store",)) as app,
+            app.store.unit_of_work() as uow,
+        ):
             await uow.candles.upsert_many([*TRAIN, *recent(volatility)])
             await uow.models.register(
                 name="btc",
@@ -103,3 +110,31 @@ def test_an_unknown_model_is_a_not_found_error(tmp_path: Path) -> None:
 def test_the_window_must_be_positive(tmp_path: Path, bad: str) -> None:
     result = CliRunner().invoke(cli, ["drift", "report", "btc", "--window-hours", bad])
     assert result.exit_code == 2
+
+
+def test_score_candles_judges_degradation_by_running_the_model_on_the_window(tmp_path: Path) -> None:
+    path = tmp_path / "galfriday.toml"
+    path.write_text(
+        f'[store]\nadapter = "sqlite"\ndsn = "{tmp_path / "drift.db"}"\n'
+        f'[models]\nruntime = "onnx"\nartifact_store = "filesystem"\n'
+        f'[models.settings]\nartifact_dir = "{tmp_path / "artifacts"}"\n'
+    )
+
+    async def train_and_register() -> None:
+        async with App.from_config(
+            load_config(path), kinds=("store", "artifact_store", "model_runtime")
+        ) as app:
+            async with app.store.unit_of_work() as uow:
+                await uow.candles.upsert_many([*TRAIN, *recent(0.01)])
+                await uow.commit()
+            trainer = SklearnTrainer(app.store, symbol="BTC/USD", interval_seconds=3600, max_trials=1)
+            trained = await trainer.train(TrainingRequest("btc", T0, TRAIN_END))
+            registry = ModelRegistry(app.store, app.artifact_store, app.model_runtime, app.clock)
+            await RegistryRegistrar(registry).register(
+                trained, parent_version=None, metadata={}, actor="test", reason="cli test"
+            )
+
+    asyncio.run(train_and_register())
+    document = json.loads(invoke(path, "--score-candles", "--json").output)
+    assert document["degradation"]["outcomes"] == 599
+    assert document["degradation"]["alarm"] is False
