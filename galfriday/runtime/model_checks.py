@@ -1,62 +1,68 @@
-"""Model monitoring and retraining on a schedule: for each model in `[runtime] models`, the retraining service
-reads its condition (age, the monitoring's drift and degradation verdicts, cooldown), asks the policy, and
-trains and registers a development version when told to. Promotion stays a separate, gated step.
+"""The model lifecycle on a schedule: every `[runtime] model_check_seconds`, each model in `[runtime] models`
+takes one step of the automated pipeline (`ModelPipeline.tick`): a canary in progress is stepped, a shadow
+experiment concluded when its policy allows, or else the retraining policy is asked (drift and degradation
+from the monitoring service, model age, cooldown) and a new version is trained, validated against the
+champion and shadowed (the very first version, passing the gates, is promoted directly).
 
-Each check counts its decision in `galfriday_retrain_decisions_total{model, decision}` and every trigger
-present in `galfriday_retrain_triggers_total{model, trigger}`. One model's failure is logged and does not
-keep the others from being checked; the run then counts as failed.
+Each retraining decision is counted in `galfriday_retrain_decisions_total{model, decision}` and each trigger
+present in `galfriday_retrain_triggers_total{model, trigger}`; every action the pipeline reports is logged.
+One model's failure is logged and does not keep the others from their step; the job run then counts as failed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from galfriday.errors import GalfridayError
 from galfriday.runtime.metrics import RuntimeMetrics
+from galfriday.services.model_pipeline import ModelPipeline, TickReport
 from galfriday.services.retraining import RetrainingService, RetrainResult
 
 log = logging.getLogger(__name__)
 
 
-class ModelChecks:
-    """The action of the `model-checks` periodic job."""
+class MeteredRetraining(RetrainingService):
+    """The retraining service, counting each decision and its triggers on /metrics."""
 
-    def __init__(
-        self, retraining: RetrainingService, models: Sequence[str], *, metrics: RuntimeMetrics
-    ) -> None:
-        self._retraining = retraining
-        self._models = tuple(models)
+    def __init__(self, *args: Any, metrics: RuntimeMetrics, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._metrics = metrics
-        self.results: dict[str, RetrainResult] = {}
-        """The latest result per model."""
+
+    async def run(self, model_name: str, *, force: bool = False) -> RetrainResult:
+        result = await super().run(model_name, force=force)
+        decision = "retrain" if result.version is not None else "hold"
+        self._metrics.retrain_decisions.labels(model_name, decision).inc()
+        for trigger in result.decision.triggers:
+            self._metrics.retrain_triggers.labels(model_name, trigger.value).inc()
+        return result
+
+
+class ModelChecks:
+    """The action of the `model-checks` periodic job: one pipeline step per watched model."""
+
+    def __init__(self, pipeline: ModelPipeline, models: Sequence[str]) -> None:
+        self.pipeline = pipeline
+        self._models = tuple(models)
+        self.reports: dict[str, TickReport] = {}
+        """The latest step per model."""
 
     async def __call__(self) -> None:
         failed: list[str] = []
         for name in self._models:
             try:
-                result = await self._retraining.run(name)
+                report = await self.pipeline.tick(name)
             except Exception:
-                log.exception("model check of %s failed", name)
+                log.exception("model pipeline step of %s failed", name)
                 failed.append(name)
                 continue
-            self.results[name] = result
-            decision = result.decision
-            self._metrics.retrain_decisions.labels(name, "retrain" if result.version else "hold").inc()
-            for trigger in decision.triggers:
-                self._metrics.retrain_triggers.labels(name, trigger.value).inc()
-            if result.version is not None:
-                log.warning(
-                    "retrained %s: version %d registered for review (%s)",
-                    name,
-                    result.version.version,
-                    decision.summary,
-                )
-            else:
-                log.info("model check: %s", decision.summary)
+            self.reports[name] = report
+            for action in report.actions:
+                log.info("model %s: %s", name, action)
         if failed:
-            raise ModelCheckError(f"model checks failed for {', '.join(failed)}; see the log above")
+            raise ModelCheckError(f"model pipeline steps failed for {', '.join(failed)}; see the log above")
 
 
 class ModelCheckError(GalfridayError):
-    """At least one model could not be checked."""
+    """At least one model's pipeline step failed."""

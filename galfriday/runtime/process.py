@@ -8,8 +8,9 @@ Components, in start order:
 - `deadman`: the exchange's cancel-all-after timer, armed while orders are live;
 - `reconciliation`: at start once the first backfill is done, every `[reconciliation] interval_seconds`, and
   after every reconnect or gap;
-- periodic jobs: `retention` every `[retention] every_seconds`; `model-checks` (drift, degradation, the
-  retraining policy) every `[runtime] model_check_seconds` when `[runtime] models` names any;
+- periodic jobs: `retention` every `[retention] every_seconds`; `model-checks` (one step of the automated
+  model pipeline per watched model: canary, shadow, or the retraining policy over drift, degradation and age)
+  every `[runtime] model_check_seconds` when `[runtime] models` names any;
 - components the embedding application adds;
 - `order-intake`: stream events -> `StreamRecovery.apply` -> `OrderTracker`; the stream is subscribed before
   anything starts, so nothing is missed in between.
@@ -43,7 +44,7 @@ from galfriday.runtime.health import HealthCheck
 from galfriday.runtime.http import HttpEndpoint
 from galfriday.runtime.intake import OrderIntake
 from galfriday.runtime.metrics import RuntimeMetrics
-from galfriday.runtime.model_checks import ModelChecks
+from galfriday.runtime.model_checks import MeteredRetraining, ModelChecks
 from galfriday.runtime.periodic import PeriodicJob
 from galfriday.runtime.prediction_metrics import MeteredPredictionLog
 from galfriday.runtime.query_metrics import QueryLatencyCollector
@@ -51,12 +52,16 @@ from galfriday.runtime.reconciliation_loop import ReconciliationLoop
 from galfriday.runtime.service_component import ServiceComponent
 from galfriday.runtime.supervisor import Supervisor
 from galfriday.services.deadman import DeadMansSwitch
+from galfriday.services.experiments import ExperimentService
+from galfriday.services.holdout_scoring import HoldoutScorer
 from galfriday.services.model_monitoring import ModelMonitoringService
+from galfriday.services.model_pipeline import ModelPipeline
 from galfriday.services.model_registry import ModelRegistry
 from galfriday.services.order_tracking import OrderTracker
 from galfriday.services.prediction import PredictionService
 from galfriday.services.retention import RetentionService
-from galfriday.services.retraining import RegistryRegistrar, RetrainingService
+from galfriday.services.retraining import RegistryRegistrar
+from galfriday.services.rollout import LoggedEvidence, PredictionServiceRouter, RolloutService
 from galfriday.services.stream_recovery import RecoveryReport, StreamRecovery
 from galfriday.services.trading_gate import TradingGate
 
@@ -142,15 +147,7 @@ class Runtime:
         jobs = [self.retention]
         self.model_checks: ModelChecks | None = None
         if config.runtime.model_names():
-            registry = ModelRegistry(app.store, app.artifact_store, app.model_runtime, app.clock)
-            retraining = RetrainingService(
-                app.store,
-                app.clock,
-                app.trainer,
-                RegistryRegistrar(registry),
-                monitoring=ModelMonitoringService(app.store, app.clock),
-            )
-            self.model_checks = ModelChecks(retraining, config.runtime.model_names(), metrics=self.metrics)
+            self.model_checks = ModelChecks(self._model_pipeline(), config.runtime.model_names())
             jobs.append(
                 PeriodicJob(
                     "model-checks",
@@ -187,6 +184,34 @@ class Runtime:
         )
         self.http = HttpEndpoint(
             self.health, self.metrics, host=config.runtime.http_host, port=config.runtime.http_port
+        )
+
+    def _model_pipeline(self) -> ModelPipeline:
+        """The automated model lifecycle over the app's store, artifacts, model runtime and trainer, serving
+        through `self.predictions` (so the shadow and canary experiments see the traffic it serves)."""
+        app = self.app
+        trainer = app.trainer
+        if getattr(trainer, "store", False) is None:
+            trainer.store = app.store  # the sklearn trainer reads its candles from the app's store
+        registry = ModelRegistry(app.store, app.artifact_store, app.model_runtime, app.clock)
+        retraining = MeteredRetraining(
+            app.store,
+            app.clock,
+            trainer,
+            RegistryRegistrar(registry),
+            monitoring=ModelMonitoringService(app.store, app.clock),
+            metrics=self.metrics,
+        )
+        experiments = ExperimentService(app.store, app.clock, prediction_log=self.prediction_log)
+        rollout = RolloutService(
+            registry,
+            experiments,
+            PredictionServiceRouter(self.predictions),
+            LoggedEvidence(app.store, self.prediction_log),
+            app.clock,
+        )
+        return ModelPipeline(
+            registry, retraining, HoldoutScorer(registry), experiments, self.predictions, rollout
         )
 
     @property

@@ -1,47 +1,77 @@
-"""Model checks in the runtime: each watched model's condition goes to the retraining policy on schedule; a
-model with no version is trained and registered for review, and the decision is on /metrics."""
+"""The model lifecycle in the runtime: on schedule, each watched model takes one step of the automated pipeline.
+A model with no version is trained from the store's candles (scikit-learn, exported to ONNX), validated by
+every promotion gate and promoted as the first version; the runtime then serves it, and the retraining decision
+is on /metrics."""
 
 from __future__ import annotations
 
-import random
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
-from runtime_fixtures import memory_config, running_runtime
+from runtime_fixtures import memory_config
 from runtime_waiting import eventually
 
-from galfriday.adapters.memory.trainer import MemoryTrainer
-from galfriday.domain.models import ModelStage, TrainingRequest
+from galfriday.app import App
+from galfriday.config import Config, ModelsConfig
+from galfriday.runtime.process import Runtime
+from galfriday.testing.candle_walk import candle_walk
+
+MODEL = "btc"
 
 
-def noisy_line(request: TrainingRequest) -> tuple[list[dict[str, float]], list[float]]:
-    """A dataset with a known linear relation: y = 2 x1 - x2 + noise."""
-    rng = random.Random(7)
-    rows = [{"x1": rng.uniform(-1, 1), "x2": rng.uniform(-1, 1)} for _ in range(200)]
-    return rows, [2 * r["x1"] - r["x2"] + rng.gauss(0, 0.01) for r in rows]
+def lifecycle_config() -> Config:
+    models = ModelsConfig(
+        runtime="onnx",
+        artifact_store="memory",
+        trainer="sklearn",
+        settings={"symbol": "BTC/USD", "interval_seconds": 3600, "max_trials": 1},
+    )
+    return memory_config(models=MODEL).with_overrides(models=models)
 
 
-async def test_a_watched_model_without_a_version_is_trained_and_registered_for_review() -> None:
-    overrides: dict[str, Any] = {"trainer": MemoryTrainer(dataset=noisy_line)}
-    async with running_runtime(memory_config(models="btc-direction"), overrides=overrides) as runtime:
-        checks = runtime.model_checks
-        assert checks is not None
-        await eventually(lambda: "btc-direction" in checks.results, "the first model check")
-        result = checks.results["btc-direction"]
-        async with runtime.app.store.unit_of_work() as uow:
-            versions = await uow.models.versions("btc-direction")
-    assert result.version is not None
-    assert [(v.version, v.stage) for v in versions] == [(1, ModelStage.DEVELOPMENT)]
-    assert versions[0].metadata["triggers"] == ["no_model"]
+async def test_a_watched_model_without_a_version_is_trained_validated_promoted_and_served() -> None:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    async with App.from_config(lifecycle_config()) as app:
+        async with app.store.unit_of_work() as uow:
+            await uow.candles.upsert_many(candle_walk(1_500, seed=31, start=now - timedelta(hours=1_500)))
+            await uow.commit()
+        runtime = Runtime(app)
+        await runtime.start()
+        try:
+            checks = runtime.model_checks
+            assert checks is not None
+            await eventually(lambda: MODEL in checks.reports, "the first pipeline step", within=120)
+            actions = checks.reports[MODEL].actions
+            async with app.store.unit_of_work() as uow:
+                production = await uow.models.alias(MODEL, "production")
+                first = await uow.models.get(MODEL, 1)
+            assert first is not None
+            features = {spec.name: [0.0] for spec in first.features}
+            served = await runtime.predictions.predict(MODEL, features)
+        finally:
+            await runtime.stop(10)
+    assert actions[0].startswith("v1 trained")
+    assert actions[-1] == "v1 promoted as the first version"
+    assert production == 1
+    assert served.version == 1
     registry = runtime.metrics.registry
-    retrained = {"model": "btc-direction", "decision": "retrain"}
-    assert registry.get_sample_value("galfriday_retrain_decisions_total", retrained) == 1
-    no_model = {"model": "btc-direction", "trigger": "no_model"}
-    assert registry.get_sample_value("galfriday_retrain_triggers_total", no_model) == 1
-    job = {"job": "model-checks", "outcome": "success"}
-    assert registry.get_sample_value("galfriday_job_runs_total", job) == 1
+    assert (
+        registry.get_sample_value(
+            "galfriday_retrain_decisions_total", {"model": MODEL, "decision": "retrain"}
+        )
+        == 1
+    )
+    assert (
+        registry.get_sample_value("galfriday_retrain_triggers_total", {"model": MODEL, "trigger": "no_model"})
+        == 1
+    )
+    assert (
+        registry.get_sample_value("galfriday_job_runs_total", {"job": "model-checks", "outcome": "success"})
+        == 1
+    )
 
 
 async def test_no_model_checks_run_when_no_model_is_watched() -> None:
-    async with running_runtime() as runtime:
+    async with App.from_config(memory_config()) as app:
+        runtime = Runtime(app)
         assert runtime.model_checks is None
         assert "model-checks" not in runtime.supervisor.states()
