@@ -13,7 +13,10 @@ Every inbound frame goes to the journal hook (if any), then through `KrakenPipel
   timeout), is reconnected with backoff and jitter within the connection budget; every subscription is sent
   again with fresh snapshots; once the private connection is back and its snapshots arrived,
   `StreamRecoveryNeeded(reason="reconnect", since=<receive time of the last private event before the loss>)`
-  tells the REST backfill what to fetch.
+  tells the REST backfill what to fetch;
+- a subscription acked whose snapshot does not follow within the request timeout (Kraken acked, then went
+  quiet on that channel while its heartbeats go on) replaces the connection too;
+- an unanswered request, or a refusal of the private token, replaces the connection with a fresh token.
 
 `health()` is healthy only while every needed connection is up, every subscription acked, every stateful
 snapshot (executions, balances, books) received and Kraken's system `online`; each change of that verdict is
