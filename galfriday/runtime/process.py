@@ -36,6 +36,7 @@ from galfriday.adapters.sql.monitoring import QueryMonitor
 from galfriday.app import App
 from galfriday.config import Config
 from galfriday.domain.events import ExchangeEvent, StreamRecoveryNeeded
+from galfriday.domain.model_stages import PRODUCTION
 from galfriday.ports.exchange import ExchangeStream
 from galfriday.reconcile_command import reconciliation_service
 from galfriday.runtime.backoff import Backoff
@@ -146,6 +147,7 @@ class Runtime:
         )
         jobs = [self.retention]
         self.model_checks: ModelChecks | None = None
+        self.model_registry: ModelRegistry | None = None
         if config.runtime.model_names():
             self.model_checks = ModelChecks(self._model_pipeline(), config.runtime.model_names())
             jobs.append(
@@ -193,7 +195,9 @@ class Runtime:
         trainer = app.trainer
         if getattr(trainer, "store", False) is None:
             trainer.store = app.store  # the sklearn trainer reads its candles from the app's store
-        registry = ModelRegistry(app.store, app.artifact_store, app.model_runtime, app.clock)
+        registry = self.model_registry = ModelRegistry(
+            app.store, app.artifact_store, app.model_runtime, app.clock
+        )
         retraining = MeteredRetraining(
             app.store,
             app.clock,
@@ -217,6 +221,21 @@ class Runtime:
     @property
     def stopping(self) -> bool:
         return self._stopping
+
+    async def _serve_production_models(self) -> None:
+        """Serve each watched model's production version through `predictions` from the start (after a
+        restart the pipeline has promoted nothing yet in this process). A model that cannot be loaded is logged
+        and left unserved; the runtime starts anyway."""
+        if self.model_registry is None:
+            return
+        for name in self.app.config.runtime.model_names():
+            try:
+                version = (await self.model_registry.aliases(name)).get(PRODUCTION)
+                if version is not None:
+                    self.predictions.serve(await self.model_registry.load(name, version))
+                    log.info("serving %s v%d (production)", name, version)
+            except Exception:
+                log.exception("could not load the production version of %s; it is not served", name)
 
     async def _start_recovery(self) -> None:
         await self.recovery.start(consume=False)  # returns once the start-up backfill is done
@@ -247,6 +266,7 @@ class Runtime:
     async def start(self) -> None:
         """Serve HTTP first (so start-up is observable), then start the components in order."""
         await self.http.start()
+        await self._serve_production_models()
         self.intake.open()
         self.supervisor.start()
         log.info("runtime started: %s", ", ".join(c.name for c in self.supervisor.components))

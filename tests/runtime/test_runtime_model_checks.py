@@ -70,6 +70,31 @@ async def test_a_watched_model_without_a_version_is_trained_validated_promoted_a
     )
 
 
+async def test_after_a_restart_the_production_version_is_served_from_the_start() -> None:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    async with App.from_config(lifecycle_config()) as app:
+        async with app.store.unit_of_work() as uow:
+            await uow.candles.upsert_many(candle_walk(1_500, seed=31, start=now - timedelta(hours=1_500)))
+            await uow.commit()
+        first = Runtime(app)
+        await first.start()
+        checks = first.model_checks
+        assert checks is not None
+        await eventually(lambda: MODEL in checks.reports, "the first version promoted", within=120)
+        await first.stop(10)
+
+        restarted = Runtime(app)
+        await restarted.start()  # no pipeline step needed: production is served at start
+        try:
+            async with app.store.unit_of_work() as uow:
+                version = await uow.models.get(MODEL, 1)
+            assert version is not None
+            served = await restarted.predictions.predict(MODEL, {s.name: [0.0] for s in version.features})
+        finally:
+            await restarted.stop(10)
+    assert served.version == 1
+
+
 async def test_no_model_checks_run_when_no_model_is_watched() -> None:
     async with App.from_config(memory_config()) as app:
         runtime = Runtime(app)
