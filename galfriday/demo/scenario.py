@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from galfriday.demo import discrepancy, experiment, outage, trading
+from galfriday.demo import discrepancy, endpoint, experiment, outage, trading
 from galfriday.demo.configuration import MODEL_NAME, SYMBOL
 from galfriday.demo.progress import Narrator
 from galfriday.demo.results import (
@@ -89,6 +89,7 @@ async def play(session: DemoSession, say: Narrator) -> list[Check]:
         f"{recovery.fills_recovered} fills recovered, {recovery.duplicates_ignored} duplicates ignored; "
         f"reconnect reconciliation: {len(recovery.reconciliation.outcomes)} discrepancies"
     )
+    say.say(endpoint.describe(*await endpoint.health(session)))
     checks += outage_checks(recovery, missed)
 
     say.step("A discrepancy on each side, found by reconciliation")
@@ -103,6 +104,7 @@ async def play(session: DemoSession, say: Narrator) -> list[Check]:
         say.say(f"trading halted ({key}): {reason}")
     if reconciled.refused_order:
         say.say(f"a new order is refused before it is sent: {reconciled.refused_order}")
+    say.say(endpoint.describe(*await endpoint.health(session)))
 
     say.step("A shadow A/B experiment between two small ONNX models")
     candles = experiment.market_history(session.now())

@@ -70,6 +70,17 @@ def test_the_summary_reports_fills_recovery_reconciliation_and_the_experiment(
     assert f"sqlite {workdir / 'galfriday-demo.db'}" in output
 
 
+def test_the_runtimes_health_endpoint_reports_the_recovery_and_then_the_halt(
+    demo: tuple[Result, Path],
+) -> None:
+    output = demo[0].output
+    assert (
+        "GET /health: 200, healthy; stream healthy (1 reconnects); last reconciliation reconnect success, 0 found; "
+        "order gate open" in output
+    )
+    assert "last reconciliation manual success, 2 found; order gate closed by reconciliation" in output
+
+
 def test_the_store_keeps_what_the_summary_says(demo: tuple[Result, Path]) -> None:
     async def read() -> tuple[int, str, str, list[ExperimentStatus], dict[int, ModelStage]]:
         store = SqliteStore(demo[1] / "galfriday-demo.db")
