@@ -15,7 +15,8 @@ never promotes or stops it on its own (a sample-ratio mismatch still invalidates
 - rollback: route everything back to control, stop the experiment, remove the challenger alias and archive
   the candidate;
 - complete: promote the candidate through the registry (gates included; the champion's scores on the
-  candidate's holdout, from validation, make the comparison fair), serve it, conclude the experiment.
+  candidate's holdout, from validation, make the comparison fair), serve it, conclude the experiment. If the
+  gates refuse the promotion, the step becomes a rollback whose reason is the refusal.
 
 Every step that changes something is audited in the store: a stage-history entry for the candidate (its
 stage kept, or moved) and alias-history entries, each with the actor and the decision's reasons. `run`
@@ -56,7 +57,7 @@ from galfriday.errors import InvalidValueError
 from galfriday.ports.clock import Clock
 from galfriday.ports.stores import Store
 from galfriday.services.experiments import ExperimentService
-from galfriday.services.model_registry import ModelRegistry
+from galfriday.services.model_registry import ModelRegistry, PromotionRefusedError
 from galfriday.services.prediction import PredictionService
 from galfriday.services.prediction_log import PredictionLog
 
@@ -297,7 +298,11 @@ class RolloutService:
         elif step.action is CanaryAction.ROLLBACK:
             await self._roll_back(rollout, step)
         elif step.action is CanaryAction.COMPLETE:
-            await self._complete(rollout, step)
+            try:
+                await self._complete(rollout, step)
+            except PromotionRefusedError as refused:
+                step = self._refused(rollout, step, refused)
+                await self._roll_back(rollout, step)
         return step
 
     async def run(self, rollout: Rollout) -> CanaryStep:
@@ -315,6 +320,14 @@ class RolloutService:
         await self._registry.set_alias(name, CHALLENGER, None, actor=self.actor, reason=reason)
         await self._registry.set_stage(name, version, ModelStage.ARCHIVED, actor=self.actor, reason=reason)
         await self._finish(rollout, ExperimentStatus.STOPPED, "rolled back", step)
+
+    @staticmethod
+    def _refused(rollout: Rollout, step: CanaryStep, refused: PromotionRefusedError) -> CanaryStep:
+        """The canary baked clean but the registry's gates refused the promotion: a rollback, saying why."""
+        rollout.state = attrs.evolve(rollout.state, status=CanaryStatus.ROLLED_BACK)
+        replaced = CanaryStep(CanaryAction.ROLLBACK, rollout.state, step.guardrails, (str(refused),))
+        rollout.steps[-1] = replaced
+        return replaced
 
     async def _complete(self, rollout: Rollout, step: CanaryStep) -> None:
         reason = f"canary completed: {'; '.join(step.reasons)}"

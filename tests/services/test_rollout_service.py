@@ -277,3 +277,16 @@ async def test_a_candidate_slower_than_twice_the_control_for_five_minutes_is_rol
     assert second.action is CanaryAction.ROLLBACK
     assert [g.name for g in second.guardrails if g.tripped] == ["latency"]
     assert await world.registry.aliases(MODEL) == {"production": 1, "champion": 1}
+
+
+async def test_a_promotion_the_gates_refuse_at_the_end_becomes_a_rollback(world: LifecycleWorld) -> None:
+    """Without the champion's scores on the candidate's holdout the improvement gate cannot compare the two,
+    so the registry refuses the promotion; the canary must not leave the candidate serving everything."""
+    rollout = await world.rollout.start(MODEL, 2, reason="no champion scores")
+    actions = await bake_every_stage(world, rollout)
+    assert actions == [CanaryAction.ADVANCE] * 3 + [CanaryAction.ROLLBACK]
+    assert "failed the promotion gates" in rollout.steps[-1].reasons[0]
+    assert rollout.state.status is CanaryStatus.ROLLED_BACK
+    assert await world.registry.aliases(MODEL) == {"production": 1, "champion": 1}
+    assert (await world.registry.get(MODEL, 2)).stage is ModelStage.ARCHIVED
+    assert {(await world.predictions.predict(MODEL, LIVE[i][0])).version for i in range(100)} == {1}
