@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -111,3 +112,28 @@ async def test_metrics_are_prometheus_text_with_the_processed_messages() -> None
     ):
         assert name in families, name
     assert families["galfriday_stream_healthy"].samples[0].value == 1
+
+
+async def test_health_is_503_and_says_stopping_while_the_runtime_shuts_down() -> None:
+    class SlowToStop:
+        name = "strategy"
+
+        def __init__(self) -> None:
+            self.release = asyncio.Event()
+
+        async def run(self) -> None:
+            await self.release.wait()
+
+        async def stop(self) -> None:
+            await self.release.wait()  # finishing its work: the test decides when it is done
+
+    strategy = SlowToStop()
+    async with running_runtime(extra_components=[strategy]) as runtime:
+        stopping = asyncio.create_task(runtime.stop(10))
+        await eventually(lambda: runtime.stopping, "the shutdown under way")
+        status, _, text = await get(f"{runtime.http.url}/health")
+        strategy.release.set()
+        report = await stopping
+    assert status == 503
+    assert json.loads(text)["stopping"] is True
+    assert report.clean
