@@ -168,8 +168,8 @@ class LoadedModel:
         """Each output as onnxruntime's array, flattened row-major (a view) and made read-only."""
         outputs: dict[str, Any] = {}
         for name, array in zip(self.output_names, results, strict=True):
-            flat = array.ravel()
-            flat.flags.writeable = False
+            flat = array if array.ndim == 1 else array.ravel()
+            flat.setflags(write=False)  # (half the cost of `flat.flags.writeable = False`)
             outputs[name] = flat
         return outputs
 
