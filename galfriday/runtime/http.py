@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from galfriday.errors import StartupError
 from galfriday.runtime.health import HealthCheck
 from galfriday.runtime.metrics import CONTENT_TYPE, RuntimeMetrics
 
@@ -36,6 +37,12 @@ class HttpEndpoint:
         site = web.TCPSite(runner, self._host, self._requested_port)
         try:
             await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise StartupError(
+                f"cannot serve /health and /metrics on {self._host}:{self._requested_port} ({exc.strerror}); "
+                "choose another [runtime] http_host/http_port (GALFRIDAY_RUNTIME_HTTP_PORT; 0 picks a free port)"
+            ) from None
         except BaseException:
             await runner.cleanup()
             raise

@@ -7,11 +7,15 @@ import json
 from datetime import timedelta
 
 import aiohttp
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from runtime_fixtures import buy_and_get_filled, running_runtime
+from runtime_fixtures import buy_and_get_filled, memory_config, running_runtime
 from runtime_waiting import eventually
 
+from galfriday.app import App
 from galfriday.domain.reconciliation_audit import ReconciliationRun
+from galfriday.errors import StartupError
+from galfriday.runtime.process import Runtime
 
 
 async def get(url: str) -> tuple[int, str, str]:
@@ -137,3 +141,13 @@ async def test_health_is_503_and_says_stopping_while_the_runtime_shuts_down() ->
     assert status == 503
     assert json.loads(text)["stopping"] is True
     assert report.clean
+
+
+async def test_a_port_already_in_use_is_a_startup_error_that_says_what_to_change() -> None:
+    async with running_runtime() as first:
+        taken = first.http.port
+        assert taken is not None
+        async with App.from_config(memory_config(http_port=taken)) as app:
+            second = Runtime(app)
+            with pytest.raises(StartupError, match=rf"127.0.0.1:{taken}.*http_port"):
+                await second.start()
