@@ -1,4 +1,5 @@
-"""The demo's story, step by step, on a running `DemoSession`; returns every check it made."""
+"""The demo's story on a running `DemoSession`: one function per step, each telling what happens and returning
+what the summary and the checks need; `play` runs them in order and returns every check."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from decimal import Decimal
 
 from galfriday.demo import discrepancy, endpoint, experiment, outage, trading
 from galfriday.demo.configuration import MODEL_NAME, SYMBOL
+from galfriday.demo.discrepancy import Injected, Reconciled
+from galfriday.demo.experiment import ExperimentRun
+from galfriday.demo.outage import Recovery
 from galfriday.demo.progress import Narrator
 from galfriday.demo.results import (
     Check,
     FinalState,
-    checks_table,
     experiment_checks,
     fill_checks,
     outage_checks,
@@ -25,37 +28,27 @@ STEPS = 6
 PARTIAL = Decimal("0.0040")
 
 
-async def final_state(session: DemoSession) -> FinalState:
-    stored = await trading.stored(session)
-    async with session.app.store.unit_of_work() as uow:
-        position = await uow.positions.get(SYMBOL)
-        balances = {b.asset: b for b in await uow.balances.all()}
-    return FinalState(stored, position, balances, session.simulator.truth())
-
-
-async def play(session: DemoSession, say: Narrator) -> list[Check]:
-    """Steps 1 to 6; the checks of each step and of the final state."""
-    checks: list[Check] = []
-    prices, qty = trading.BID_PRICES, trading.QUANTITY
-    app, sim = session.app, session.simulator
-
+async def start(session: DemoSession, say: Narrator) -> None:
+    sim, config = session.simulator, session.config
     say.step("galfriday runs on the Kraken simulator")
     say.say(f"Kraken simulator on {sim.rest_url} (REST) and {sim.ws_auth_url} (WebSocket v2)")
     say.say(
-        f"galfriday: exchange {app.config.exchange.adapter}, store {app.config.store.adapter}, "
-        f"models {app.config.models.runtime}; /health and /metrics on {session.runtime.http.url}"
+        f"galfriday: exchange {config.exchange.adapter}, store {config.store.adapter}, "
+        f"models {config.models.runtime}; /health and /metrics on {session.runtime.http.url}"
     )
     with say.waiting("start-up backfill and start-up reconciliation"):
         await trading.trading_allowed(session)
     startup = session.runtime.reconciliation.reports[0]
     say.say(f"start-up backfill done; start-up reconciliation {startup.status.value}: trading may begin")
 
+
+async def trade(session: DemoSession, say: Narrator) -> None:
+    prices, qty = trading.BID_PRICES, trading.QUANTITY
     say.step("Orders placed and filled, executions streamed into the store")
     placed = await trading.place_bids(session)
     say.say(f"{len(placed)} bids of {qty} BTC placed at {prices[0]}..{prices[-1]} USD")
-    traded = trading.sell_into(
-        session, [(prices[5], qty), (prices[4], qty), (prices[3], qty), (prices[2], PARTIAL)]
-    )
+    sales = [(prices[5], qty), (prices[4], qty), (prices[3], qty), (prices[2], PARTIAL)]
+    traded = trading.sell_into(session, sales)
     say.say(f"other traders sell {traded} BTC into them: three bids fill, one fills partly")
     with say.waiting("executions arriving on the stream"):
         seconds = await until(lambda: trading.store_has_every_fill(session), "the stream delivers every fill")
@@ -63,16 +56,19 @@ async def play(session: DemoSession, say: Narrator) -> list[Check]:
     say.say(f"{len(state.executions)} fills streamed into the store in {seconds:.2f} s")
     say.show(orders_table(state.orders))
 
+
+async def disconnect(session: DemoSession, say: Narrator) -> tuple[Recovery, int]:
+    """The outage and the recovery; also how many fills were made while disconnected."""
+    prices, qty = trading.BID_PRICES, trading.QUANTITY
+    runtime, sim = session.runtime, session.simulator
     say.step("A disconnect: fills made while nobody is connected")
-    backfills_before = len(session.runtime.recovery.reports)
-    runs_before = len(session.runtime.reconciliation.reports)
+    backfills_before, runs_before = len(runtime.recovery.reports), len(runtime.reconciliation.reports)
     dropped = await outage.disconnect(session)
     say.say(
         f"the simulator drops {dropped} connection(s) and refuses new ones for {outage.REFUSE_SECONDS:.1f} s"
     )
-    missed_sales = [(prices[2], qty - PARTIAL), (prices[1], qty)]
     fills_before = len(sim.truth().executions)
-    trading.sell_into(session, missed_sales)
+    trading.sell_into(session, [(prices[2], qty - PARTIAL), (prices[1], qty)])
     missed = len(sim.truth().executions) - fills_before
     say.say(f"meanwhile {missed} more fills happen: the rest of the partly filled bid and the next bid")
     started = time.monotonic()
@@ -90,8 +86,10 @@ async def play(session: DemoSession, say: Narrator) -> list[Check]:
         f"reconnect reconciliation: {len(recovery.reconciliation.outcomes)} discrepancies"
     )
     say.say(endpoint.describe(*await endpoint.health(session)))
-    checks += outage_checks(recovery, missed)
+    return recovery, missed
 
+
+async def discrepancies(session: DemoSession, say: Narrator) -> tuple[Injected, Reconciled]:
     say.step("A discrepancy on each side, found by reconciliation")
     injected = await discrepancy.inject(session)
     credit_asset, credit = discrepancy.UNREPORTED_CREDIT
@@ -105,7 +103,10 @@ async def play(session: DemoSession, say: Narrator) -> list[Check]:
     if reconciled.refused_order:
         say.say(f"a new order is refused before it is sent: {reconciled.refused_order}")
     say.say(endpoint.describe(*await endpoint.health(session)))
+    return injected, reconciled
 
+
+async def ab_test(session: DemoSession, say: Narrator) -> ExperimentRun:
     say.step("A shadow A/B experiment between two small ONNX models")
     candles = experiment.market_history(session.now())
     await experiment.store_candles(session, candles)
@@ -117,15 +118,31 @@ async def play(session: DemoSession, say: Narrator) -> list[Check]:
         run = await experiment.run_experiment(session, candles)
     say.say(
         f"control v{run.control.version} (production) and candidate v{run.candidate.version} trained by "
-        f"{app.config.models.trainer}; {run.requests} requests served by the control, scored in shadow"
+        f"{session.config.models.trainer}; {run.requests} requests served by the control, scored in shadow"
     )
     say.show(experiment_table(run))
     say.say(f"conclusion: {run.assessment.conclusion.action}: {'; '.join(run.assessment.conclusion.reasons)}")
     say.say(f"v{run.serving} promoted through the registry's gates and now serves {MODEL_NAME}")
-    checks += experiment_checks(run)
+    return run
 
+
+async def final_state(session: DemoSession) -> FinalState:
+    """The store and the simulator's truth, read once the scenario is over."""
+    stored = await trading.stored(session)
+    async with session.app.store.unit_of_work() as uow:
+        position = await uow.positions.get(SYMBOL)
+        balances = {b.asset: b for b in await uow.balances.all()}
+    return FinalState(stored, position, balances, session.simulator.truth())
+
+
+async def play(session: DemoSession, say: Narrator) -> list[Check]:
+    """Steps 1 to 6; the checks of each step and of the final state."""
+    await start(session, say)
+    await trade(session, say)
+    recovery, missed = await disconnect(session, say)
+    injected, reconciled = await discrepancies(session, say)
+    run = await ab_test(session, say)
     final = await final_state(session)
-    checks = fill_checks(final) + checks + reconciliation_checks(injected, reconciled, final)
     say.step("Summary")
     say.show(
         summary_table(
@@ -138,7 +155,9 @@ async def play(session: DemoSession, say: Narrator) -> list[Check]:
             str(session.workdir / "artifacts"),
         )
     )
-    return checks
-
-
-__all__ = ["STEPS", "checks_table", "play"]
+    return [
+        *fill_checks(final),
+        *outage_checks(recovery, missed),
+        *reconciliation_checks(injected, reconciled, final),
+        *experiment_checks(run),
+    ]
