@@ -66,6 +66,9 @@ class OrderIntake:
         self._queued = 0
         self._events: AsyncIterator[ExchangeEvent] | None = None
         self._retry: ExchangeEvent | None = None
+        """The event being applied and observed; kept until both are done, so a crash retries it."""
+        self._retry_applied = False
+        """Whether `_retry` was applied already (then only its observers run again)."""
         self._in_hand: ExchangeEvent | None = None
         """Taken from the stream, not yet in the queue (the queue was full)."""
         self._reader: asyncio.Task[None] | None = None
@@ -89,7 +92,7 @@ class OrderIntake:
 
     @property
     def backlog(self) -> int:
-        """Accepted events not yet applied."""
+        """Accepted events not yet applied (or applied and not yet observed)."""
         return self._queued + (self._retry is not None)
 
     def open(self) -> AsyncIterator[ExchangeEvent]:
@@ -165,13 +168,15 @@ class OrderIntake:
                 self._queued -= 1
                 self._retry = item
             event = self._retry
-            await self._handle(event)
-            self._retry = None
-            self.applied += 1
-            self.applied_by_topic[event.topic] = self.applied_by_topic.get(event.topic, 0) + 1
-            self._count(event)
-            for observer in self._observers:
+            if not self._retry_applied:
+                await self._handle(event)
+                self._retry_applied = True
+                self.applied += 1
+                self.applied_by_topic[event.topic] = self.applied_by_topic.get(event.topic, 0) + 1
+                self._count(event)
+            for observer in self._observers:  # a failed observation is retried after the restart, not lost
                 await observer(event)
+            self._retry, self._retry_applied = None, False
 
     def _count(self, event: ExchangeEvent) -> None:
         counter = self._processed.get(event.topic)

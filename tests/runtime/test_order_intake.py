@@ -156,3 +156,27 @@ async def test_a_stream_that_ends_while_running_is_an_error_for_the_supervisor()
     stream.end()
     with pytest.raises(ExchangeError, match="stream ended"):
         await intake.run()
+
+
+async def test_an_observation_that_failed_is_made_again_after_the_restart_without_applying_twice() -> None:
+    stream, handler, metrics = QueueStream(), Recorder(), RuntimeMetrics()
+    observed: list[str] = []
+    failures = iter([OSError("the account could not be read")])
+
+    async def observer(event: ExchangeEvent) -> None:
+        reason = getattr(event, "reason", "")
+        if reason == "event 2" and (error := next(failures, None)) is not None:
+            raise error
+        observed.append(reason)
+
+    intake = OrderIntake(stream, handler, metrics=metrics, queue_size=4, observers=[observer])
+    supervisor = Supervisor(
+        [intake], backoff=Backoff(initial_seconds=0.01, max_seconds=0.01), metrics=metrics
+    )
+    stream.push(*(status(n) for n in range(5)))
+    supervisor.start()
+    await eventually(lambda: len(observed) == 5, "all five observed")
+    assert observed == [f"event {n}" for n in range(5)]
+    assert handler.applied == [f"event {n}" for n in range(5)]
+    assert intake.applied == 5
+    assert await supervisor.stop(5) == []
