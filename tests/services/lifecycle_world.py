@@ -116,16 +116,30 @@ class LifecycleWorld:
     async def load(self, version: int) -> ModelVersion:
         return await self.registry.load(MODEL, version)
 
-    async def serve(self, traffic: Sequence[Request], start: int = 0, count: int | None = None) -> int:
-        """Send requests (cycling through `traffic`) and resolve each; return how many were sent."""
+    async def serve(
+        self,
+        traffic: Sequence[Request],
+        start: int = 0,
+        count: int | None = None,
+        *,
+        stake: float | None = None,
+    ) -> int:
+        """Send requests (cycling through `traffic`) and resolve each; return how many were sent.
+
+        With `stake`, acting on a prediction earns +stake when its side was right and -stake when wrong.
+        """
         count = len(traffic) if count is None else count
         for n in range(count):
             features, happened = traffic[(start + n) % len(traffic)]
             served = await self.predictions.predict(MODEL, features)
             if served.experiment_id is not None:
+                pnl = None
+                if stake is not None:
+                    right = (float(served.outputs["probabilities"][-1]) >= 0.5) == happened
+                    pnl = stake if right else -stake
                 # an output that is not a probability cannot be scored; the canary counts it as an error
                 with contextlib.suppress(InvalidValueError):
-                    await self.experiments.record_result(served.prediction_id, happened)
+                    await self.experiments.record_result(served.prediction_id, happened, pnl=pnl)
         await self.log.flush()
         return count
 

@@ -4,10 +4,11 @@ automatically when a guardrail trips; every step audited in the store."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from decimal import Decimal
 
 import numpy as np
 import pytest
-from lifecycle_world import AFTER, BEFORE, HOUR, LIVE, MODEL, SWITCH, LifecycleWorld
+from lifecycle_world import AFTER, BEFORE, HOUR, LIVE, MODEL, SWITCH, LifecycleWorld, plan
 from onnx import TensorProto, helper
 
 from galfriday.domain.canary import CanaryAction, CanaryPlan, CanaryStatus
@@ -290,3 +291,21 @@ async def test_a_promotion_the_gates_refuse_at_the_end_becomes_a_rollback(world:
     assert await world.registry.aliases(MODEL) == {"production": 1, "champion": 1}
     assert (await world.registry.get(MODEL, 2)).stage is ModelStage.ARCHIVED
     assert {(await world.predictions.predict(MODEL, LIVE[i][0])).version for i in range(100)} == {1}
+
+
+async def test_a_realised_drawdown_above_the_limit_rolls_back(world: LifecycleWorld) -> None:
+    strict = RolloutService(
+        world.registry,
+        world.experiments,
+        PredictionServiceRouter(world.predictions),
+        world.evidence,
+        world.clock,
+        plan=plan(max_drawdown=Decimal("2.5")),
+    )
+    rollout = await strict.start(MODEL, 2, reason="drawdown limit", champion_holdout=world.champion_holdout)
+    await world.serve(LIVE, 0, 5_000, stake=1.0)  # ~250 candidate trades at ~62 % wins: losing streaks happen
+    step = await strict.step(rollout)
+    assert step.action is CanaryAction.ROLLBACK
+    assert [g.name for g in step.guardrails if g.tripped] == ["drawdown"]
+    assert step.reasons[0].startswith("drawdown ")
+    assert step.reasons[0].endswith("above the limit 2.5")
