@@ -35,6 +35,7 @@ from attrs import frozen
 from galfriday.adapters.sql.monitoring import QueryMonitor
 from galfriday.app import App
 from galfriday.config import Config
+from galfriday.domain.alerts import Alert, Severity
 from galfriday.domain.events import ExchangeEvent, StreamRecoveryNeeded
 from galfriday.domain.model_stages import PRODUCTION
 from galfriday.ports.exchange import ExchangeStream
@@ -69,6 +70,8 @@ from galfriday.services.trading_gate import TradingGate
 log = logging.getLogger(__name__)
 
 FIRST_BACKFILL_WAIT_SECONDS = 30.0
+MAX_ERROR_TEXT = 300
+"""Characters of a crash's error message an alert carries (the log has the whole traceback)."""
 
 
 @frozen
@@ -171,6 +174,7 @@ class Runtime:
             ],
             backoff=Backoff(config.runtime.restart_initial_seconds, config.runtime.restart_max_seconds),
             metrics=self.metrics,
+            on_crash=self._alert_crash,
         )
         monitor = getattr(app.store, "monitor", None)
         if isinstance(monitor, QueryMonitor):
@@ -236,6 +240,22 @@ class Runtime:
                     log.info("serving %s v%d (production)", name, version)
             except Exception:
                 log.exception("could not load the production version of %s; it is not served", name)
+
+    async def _alert_crash(self, name: str, crashes: int, error: BaseException | None) -> None:
+        """Tell a human through the notifier: a warning at the first crash, critical as a streak goes on."""
+        what = (
+            "returned while the runtime was running" if error is None else f"{type(error).__name__}: {error}"
+        )
+        streak = f" ({crashes} crashes in a row)" if crashes > 1 else ""
+        await self.app.notifier.notify(
+            Alert(
+                severity=Severity.WARNING if crashes == 1 else Severity.CRITICAL,
+                title=f"galfriday component {name} crashed{streak}",
+                body=f"{what[:MAX_ERROR_TEXT]}; it is restarted with backoff. See the log for the traceback.",
+                occurred_at=self.app.clock.now(),
+                tags=(("component", name), ("crashes", str(crashes))),
+            )
+        )
 
     async def _start_recovery(self) -> None:
         await self.recovery.start(consume=False)  # returns once the start-up backfill is done

@@ -2,7 +2,8 @@
 
 Nothing dies silently: every crash and unexpected exit is logged with its traceback and counted in
 `galfriday_component_restarts_total`, and the component's state (`running`, `restarting`, `stopped`) is what
-`/health` reports.
+`/health` reports. `on_crash` (the runtime sends an alert through the notifier) hears of the first crash of a
+streak and of every `ESCALATE_EVERY`-th in a row, so a crash loop is reported without flooding anyone.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import contextlib
 import enum
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from galfriday.errors import InvalidValueError
 from galfriday.runtime.backoff import Backoff
@@ -20,6 +21,13 @@ from galfriday.runtime.component import Component
 from galfriday.runtime.metrics import RuntimeMetrics
 
 log = logging.getLogger(__name__)
+
+
+ESCALATE_EVERY = 5
+"""A crash streak is reported again every this many crashes in a row."""
+
+CrashHandler = Callable[[str, int, BaseException | None], Awaitable[None]]
+"""Called with the component's name, the crashes in a row, and the error (None for an early return)."""
 
 
 class ComponentState(enum.Enum):
@@ -32,7 +40,14 @@ class ComponentState(enum.Enum):
 class Supervisor:
     """Runs each component's `run()` in a task of its own, for as long as the supervisor runs."""
 
-    def __init__(self, components: Sequence[Component], *, backoff: Backoff, metrics: RuntimeMetrics) -> None:
+    def __init__(
+        self,
+        components: Sequence[Component],
+        *,
+        backoff: Backoff,
+        metrics: RuntimeMetrics,
+        on_crash: CrashHandler | None = None,
+    ) -> None:
         names = [component.name for component in components]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -40,6 +55,7 @@ class Supervisor:
         self._components = tuple(components)
         self._backoff = backoff
         self._metrics = metrics
+        self._on_crash = on_crash
         self._states = dict.fromkeys(names, ComponentState.PENDING)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._stopping = asyncio.Event()
@@ -99,13 +115,15 @@ class Supervisor:
         while True:
             self._states[component.name] = ComponentState.RUNNING
             started = time.monotonic()
+            error: BaseException | None = None
             try:
                 await component.run()
-            except Exception:
+            except Exception as exc:
                 if self._stopping.is_set():
                     log.exception("component %s failed while stopping", component.name)
                     return
                 log.exception("component %s crashed", component.name)
+                error = exc
             else:
                 if self._stopping.is_set():
                     return
@@ -114,6 +132,8 @@ class Supervisor:
                 crashes = 0
             delay = self._backoff.delay(crashes)
             crashes += 1
+            if crashes == 1 or crashes % ESCALATE_EVERY == 0:
+                await self._report_crash(component.name, crashes, error)
             self._states[component.name] = ComponentState.RESTARTING
             self._metrics.component_restarts.labels(component.name).inc()
             log.warning(
@@ -123,6 +143,14 @@ class Supervisor:
                 await asyncio.wait_for(self._stopping.wait(), delay)
             if self._stopping.is_set():
                 return
+
+    async def _report_crash(self, name: str, crashes: int, error: BaseException | None) -> None:
+        if self._on_crash is None:
+            return
+        try:
+            await self._on_crash(name, crashes, error)
+        except Exception:  # a report that cannot be sent must not stop the restart
+            log.exception("could not report the crash of component %s", name)
 
     def _supervision_ended(self, task: asyncio.Task[None]) -> None:
         """A supervision loop itself must never end by surprise; if it does, say so loudly."""

@@ -9,6 +9,7 @@ from decimal import Decimal
 from runtime_fixtures import SYMBOL, buy_and_get_filled, memory_config, running_runtime
 from runtime_waiting import eventually
 
+from galfriday.adapters.memory.notifier import MemoryNotifier
 from galfriday.app import App
 from galfriday.domain.executions import OrderSide
 from galfriday.domain.order_status import OrderStatus
@@ -62,8 +63,11 @@ async def test_a_crashed_component_is_restarted_and_health_shows_it_running_agai
             self._stop.set()
 
     component = CrashesOnce()
+    notifier = MemoryNotifier()
     async with running_runtime(
-        memory_config(restart_initial_seconds=0.05), extra_components=[component]
+        memory_config(restart_initial_seconds=0.05),
+        overrides={"notifier": notifier},
+        extra_components=[component],
     ) as rt:
         await eventually(lambda: component.runs == 2, "the second run")
         await eventually(
@@ -74,6 +78,9 @@ async def test_a_crashed_component_is_restarted_and_health_shows_it_running_agai
             "galfriday_component_restarts_total", {"component": "model-monitoring"}
         )
         assert restarts == 1
+    [alert] = notifier.alerts
+    assert alert.title == "galfriday component model-monitoring crashed"
+    assert alert.body.startswith("ConnectionError: model registry unreachable; it is restarted")
 
 
 async def test_shutdown_applies_every_event_the_intake_accepted() -> None:

@@ -135,3 +135,37 @@ async def test_a_component_stopped_before_it_got_to_run_still_runs_once_to_finis
     supervisor.start()
     assert await supervisor.stop(5) == []  # no await between start and stop: its task had not run yet
     assert journal == ["run buffer", "stopped buffer"]
+
+
+async def test_a_crash_streak_is_reported_at_its_first_crash_and_every_fifth() -> None:
+    journal: list[str] = []
+    reports: list[tuple[str, int, str]] = []
+
+    async def on_crash(name: str, crashes: int, error: BaseException | None) -> None:
+        reports.append((name, crashes, str(error)))
+
+    flaky = Worker("intake", journal, crashes=6)
+    supervisor = Supervisor(
+        [flaky],
+        backoff=Backoff(initial_seconds=0.001, max_seconds=0.001),
+        metrics=RuntimeMetrics(),
+        on_crash=on_crash,
+    )
+    supervisor.start()
+    await eventually(lambda: flaky.runs == 7, "the seventh run")
+    assert await supervisor.stop(5) == []
+    assert reports == [
+        ("intake", 1, "intake lost its connection"),
+        ("intake", 5, "intake lost its connection"),
+    ]
+
+
+async def test_a_crash_report_that_fails_does_not_stop_the_restart() -> None:
+    async def broken(name: str, crashes: int, error: BaseException | None) -> None:
+        raise ConnectionError("chat service down")
+
+    flaky = Worker("intake", [], crashes=1)
+    supervisor = Supervisor([flaky], backoff=FAST, metrics=RuntimeMetrics(), on_crash=broken)
+    supervisor.start()
+    await eventually(lambda: flaky.runs == 2, "restarted")
+    assert await supervisor.stop(5) == []
