@@ -23,9 +23,10 @@ from rich.console import Console
 
 from galfriday.config import Config
 from galfriday.demo.progress import Narrator
-from galfriday.demo.results import checks_table, shutdown_check
+from galfriday.demo.results import checks_table, restart_check, shutdown_check
 from galfriday.demo.scenario import STEPS, play
-from galfriday.demo.session import DemoFailedError, running_demo
+from galfriday.demo.session import DemoFailedError, reopened, running_demo
+from galfriday.demo.trading import StoredState
 
 __all__ = ["DemoFailedError", "run_demo"]
 
@@ -60,8 +61,10 @@ async def run_demo(config: Config, console: Console, workdir: Path | None = None
     started = time.monotonic()
     with logs_to(workdir / LOG_FILE):
         async with running_demo(config, workdir) as session:
-            checks = await play(session, say)
-    checks.append(shutdown_check(session.shutdown))
+            checks, final = await play(session, say)
+        checks.append(shutdown_check(session.shutdown))
+        orders, executions = await reopened(session.config)
+        checks.append(restart_check(StoredState(orders, executions), final))
     say.show(checks_table(checks))
     failed = [c for c in checks if not c.passed]
     seconds = time.monotonic() - started

@@ -133,6 +133,19 @@ def experiment_checks(run: ExperimentRun) -> list[Check]:
     ]
 
 
+def restart_check(reopened: StoredState, final: FinalState) -> Check:
+    """The store, opened again after everything stopped, holds the same fills and orders as before."""
+    same = reopened.executions == final.stored.executions and sorted(
+        reopened.orders, key=lambda o: o.client_order_id
+    ) == sorted(final.stored.orders, key=lambda o: o.client_order_id)
+    return Check(
+        "the store keeps everything across a restart",
+        same,
+        f"{len(reopened.executions)} fills and {len(reopened.orders)} orders after reopening"
+        + ("" if same else ", DIFFERENT from before"),
+    )
+
+
 def shutdown_check(report: ShutdownReport | None) -> Check:
     if report is None:
         return Check("clean shutdown", False, "the runtime did not stop")

@@ -135,8 +135,8 @@ async def final_state(session: DemoSession) -> FinalState:
     return FinalState(stored, position, balances, session.simulator.truth())
 
 
-async def play(session: DemoSession, say: Narrator) -> list[Check]:
-    """Steps 1 to 6; the checks of each step and of the final state."""
+async def play(session: DemoSession, say: Narrator) -> tuple[list[Check], FinalState]:
+    """Steps 1 to 6: the checks of each step and of the final state, and that state."""
     await start(session, say)
     await trade(session, say)
     recovery, missed = await disconnect(session, say)
@@ -155,9 +155,10 @@ async def play(session: DemoSession, say: Narrator) -> list[Check]:
             str(session.workdir / "artifacts"),
         )
     )
-    return [
+    checks = [
         *fill_checks(final),
         *outage_checks(recovery, missed),
         *reconciliation_checks(injected, reconciled, final),
         *experiment_checks(run),
     ]
+    return checks, final

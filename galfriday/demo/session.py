@@ -22,6 +22,8 @@ from galfriday.app import App
 from galfriday.config import Config
 from galfriday.db_commands import store_target
 from galfriday.demo.configuration import MODEL_NAME, SYMBOL, SimulatorEndpoints, demo_config
+from galfriday.domain.executions import Execution
+from galfriday.domain.orders import Order
 from galfriday.domain.timestamps import EPOCH
 from galfriday.errors import GalfridayError
 from galfriday.ports.stores import Store
@@ -103,6 +105,12 @@ async def require_empty(store: Store) -> None:
             f"the store already holds {len(orders)} orders and {len(models)} versions of {MODEL_NAME}; "
             "the demo needs an empty store: point GALFRIDAY_STORE_DSN at a new database"
         )
+
+
+async def reopened(config: Config) -> tuple[list[Order], list[Execution]]:
+    """Every order and fill of the store, read by a new app on the same configuration (as after a restart)."""
+    async with App.from_config(config, kinds=("store",)) as app, app.store.unit_of_work() as uow:
+        return await uow.orders.list_updated_since(EPOCH), await uow.executions.since(EPOCH)
 
 
 @asynccontextmanager

@@ -39,6 +39,7 @@ def test_the_demo_passes_every_check_and_exits_0(demo: tuple[Result, Path]) -> N
     result, _ = demo
     assert result.exit_code == 0, result.output
     assert re.search(r"all \d+ checks passed", result.output), result.output
+    assert "the store keeps everything across a restart" in result.output
     assert "FAILED" not in result.output
 
 

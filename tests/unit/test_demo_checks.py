@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from galfriday.demo.results import FinalState, fill_checks, shutdown_check
+from galfriday.demo.results import FinalState, fill_checks, restart_check, shutdown_check
 from galfriday.demo.trading import StoredState
 from galfriday.domain.executions import OrderSide
 from galfriday.domain.order_status import OrderStatus
@@ -97,3 +97,16 @@ def test_a_shutdown_with_a_backlog_fails_its_check() -> None:
     report = ShutdownReport(accepted=3, applied=2, backlog=1, cancelled=(), seconds=0.1)
     assert not shutdown_check(report).passed
     assert shutdown_check(attrs.evolve(report, applied=3, backlog=0)).passed
+
+
+def test_a_store_reopened_with_every_fill_and_order_passes_the_restart_check(truth: AccountTruth) -> None:
+    final = as_stored(truth)
+    reopened = StoredState(list(reversed(final.stored.orders)), list(final.stored.executions))
+    assert restart_check(reopened, final).passed
+
+
+def test_a_store_reopened_without_a_fill_fails_the_restart_check(truth: AccountTruth) -> None:
+    final = as_stored(truth)
+    check = restart_check(StoredState(final.stored.orders, final.stored.executions[1:]), final)
+    assert not check.passed
+    assert "DIFFERENT" in check.detail
