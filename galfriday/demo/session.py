@@ -33,7 +33,7 @@ from galfriday.testing.kraken_simulator import KrakenSimulator, new_secret
 API_KEY = "galfriday-demo"
 BALANCES = {"USD": Decimal("100000"), "BTC": Decimal("2")}
 SIMULATOR_SEED = 7
-WAIT_SECONDS = 30.0
+WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.05
 
 
