@@ -144,7 +144,8 @@ class RuntimeConfig:
     GALFRIDAY_RUNTIME_RECOVERY_POLL_SECONDS (account polling while the stream is down),
     GALFRIDAY_RUNTIME_DEADMAN_TIMEOUT_SECONDS (the exchange's cancel-all-after timer while orders are live;
     0 disables it), GALFRIDAY_RUNTIME_MODELS (comma-separated model names whose drift and degradation are
-    checked, and which are retrained when the policy says so, every GALFRIDAY_RUNTIME_MODEL_CHECK_SECONDS).
+    checked, and which are retrained when the policy says so, every GALFRIDAY_RUNTIME_MODEL_CHECK_SECONDS),
+    GALFRIDAY_RUNTIME_JOURNAL (keep every raw exchange frame in the store's journal, for `galfriday replay`).
     """
 
     http_host: str = "127.0.0.1"
@@ -157,6 +158,7 @@ class RuntimeConfig:
     deadman_timeout_seconds: int = 60
     models: str = ""
     model_check_seconds: float = 3600.0
+    journal: bool = True
 
     def model_names(self) -> tuple[str, ...]:
         """`models` as a tuple of names, blanks dropped."""

@@ -68,3 +68,8 @@ def test_the_models_to_watch_are_a_comma_separated_list() -> None:
     config = config_from_mapping({}, {"GALFRIDAY_RUNTIME_MODELS": "btc-direction, eth-direction,,"})
     assert config.runtime.model_names() == ("btc-direction", "eth-direction")
     assert config_from_mapping({}, {}).runtime.model_names() == ()
+
+
+def test_the_raw_journal_is_kept_unless_switched_off() -> None:
+    assert config_from_mapping({}, {}).runtime.journal is True
+    assert config_from_mapping({}, {"GALFRIDAY_RUNTIME_JOURNAL": "false"}).runtime.journal is False
