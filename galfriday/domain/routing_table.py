@@ -6,7 +6,9 @@ bucket bound of each arm is kept in a sorted tuple, so picking the split arm is 
 `RoutingTable(experiment).arm_for(key)` is `routing.assign(experiment, key)` (tested on many keys).
 A plain slotted class rather than attrs: it is built once and read on every request.
 
-The hash is a per-byte loop in Python (about 1.4 us for a 14-character key here), and trading routing keys
+A compiled FNV-1a (`fnv1a32`, bytes -> 32-bit int; the domain imports no third-party code, so the caller
+passes it in) replaces the Python loop when given: same algorithm, same buckets, a few dozen nanoseconds.
+Without it the hash is a per-byte loop in Python (about 1.4 us for a 14-character key here), and trading keys
 (account, strategy, symbol) repeat heavily, so `cached_bucket_index` keeps the buckets of the last
 `key_cache_size` keys in an LRU cache (functools' C implementation: a hit costs well under 0.1 us, memory stays
 bounded). A key that never repeats (a fresh decision id) should use `bucket_index`, not fill the cache.
@@ -51,7 +53,9 @@ class RoutingTable:
 
     __slots__ = (
         "_bounds",
+        "_fnv1a32",
         "_prefix_state",
+        "_seed_prefix",
         "arms",
         "cached_bucket_index",
         "control",
@@ -59,14 +63,22 @@ class RoutingTable:
         "shadow",
     )
 
-    def __init__(self, experiment: Experiment, *, key_cache_size: int = DEFAULT_KEY_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        experiment: Experiment,
+        *,
+        key_cache_size: int = DEFAULT_KEY_CACHE_SIZE,
+        fnv1a32: Callable[[bytes], int] | None = None,
+    ) -> None:
         if isinstance(key_cache_size, bool) or not isinstance(key_cache_size, int) or key_cache_size < 0:
             raise InvalidValueError("key_cache_size", key_cache_size, "a whole number >= 0 (0: no cache)")
         self.experiment = experiment
         self.arms: tuple[Arm, ...] = experiment.arms
         self.control = experiment.control
         self.shadow = experiment.mode is RoutingMode.SHADOW
-        self._prefix_state = _fnv1a32_continue(_FNV_OFFSET, f"{experiment.seed}:".encode())
+        self._seed_prefix = f"{experiment.seed}:".encode()
+        self._prefix_state = _fnv1a32_continue(_FNV_OFFSET, self._seed_prefix)
+        self._fnv1a32 = fnv1a32
         self._bounds = tuple(experiment.bucket_range(arm.name).stop for arm in self.arms)
         self.cached_bucket_index: Callable[[str], int] = (
             lru_cache(maxsize=key_cache_size)(self.bucket_index) if key_cache_size else self.bucket_index
@@ -74,7 +86,11 @@ class RoutingTable:
         """`bucket_index` remembered for the last `key_cache_size` keys (for keys that repeat)."""
 
     def bucket_index(self, routing_key: str) -> int:
-        """`routing.bucket_index(seed, routing_key)`, without re-hashing the seed."""
+        """`routing.bucket_index(seed, routing_key)`: by `fnv1a32` when given, else in Python from the seed's
+        precomputed state."""
+        fnv1a32 = self._fnv1a32
+        if fnv1a32 is not None:
+            return fnv1a32(str(fnv1a32(self._seed_prefix + routing_key.encode())).encode()) % BUCKETS
         inner = _fnv1a32_continue(self._prefix_state, routing_key.encode())
         return _fnv1a32_continue(_FNV_OFFSET, str(inner).encode()) % BUCKETS
 

@@ -7,9 +7,10 @@ returned, and a candidate failure never reaches the caller. In a `split` experim
 picks the one version that serves. The routing key defaults to the prediction id (a fresh key per request).
 
 The per-request work is kept small, since it sits between a decision and its order: routing is precomputed per
-experiment (`RoutingTable`, which remembers the buckets of recent caller-given routing keys: trading keys
-repeat), prediction ids are a per-process random prefix and a counter, and logging is a
-list append of a plain tuple (`PredictionLog` validates and writes in batches, off this path).
+experiment (`RoutingTable`, hashing with the compiled FNV-1a of `routing_hash` when installed, and remembering
+the buckets of recent caller-given routing keys: trading keys repeat), prediction ids are a per-process random
+prefix and a counter, and logging is a list append of a plain tuple (`PredictionLog` validates and writes in
+batches, off this path).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from galfriday.errors import InvalidValueError, ModelError
 from galfriday.ports.clock import Clock
 from galfriday.ports.models import ModelRuntime
 from galfriday.services.prediction_log import LoggedPrediction, PredictionLog
+from galfriday.services.routing_hash import FAST_FNV1A32
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +107,9 @@ class PredictionService:
                     model.key,
                     f"({experiment.model_name!r}, {version}) as the experiment says",
                 )
-        table = RoutingTable(routing(experiment, ExperimentSettings.from_config(experiment.config)))
+        table = RoutingTable(
+            routing(experiment, ExperimentSettings.from_config(experiment.config)), fnv1a32=FAST_FNV1A32
+        )
         self._routes[experiment.model_name] = _Route(control, candidate, experiment.id, table)
 
     def end_experiment(self, model_name: str, serve: ModelVersion) -> None:

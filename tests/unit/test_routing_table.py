@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fnv_hash_fast import fnv1a_32
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -85,3 +86,11 @@ def test_uncached_buckets_do_not_fill_the_cache() -> None:
 def test_a_key_cache_size_that_is_not_a_whole_number_is_refused(size: object) -> None:
     with pytest.raises(InvalidValueError, match="key_cache_size"):
         RoutingTable(canary("exp", "seed", CONTROL, CANDIDATE, 0.3), key_cache_size=size)  # type: ignore[arg-type]
+
+
+@settings(max_examples=300)
+@given(seed=st.text(max_size=20), key=st.text(max_size=80))
+def test_a_table_given_a_compiled_fnv1a_buckets_every_key_as_routing_does(seed: str, key: str) -> None:
+    table = RoutingTable(canary("exp", seed, CONTROL, CANDIDATE, 0.3), fnv1a32=fnv1a_32)
+    assert table.bucket_index(key) == bucket_index(seed, key)
+    assert table.cached_bucket_index(key) == bucket_index(seed, key)
