@@ -53,6 +53,8 @@ def _exec_ids(value: Iterable[str]) -> frozenset[str]:
 # racing the WebSocket); `rejected` is not among the closed statuses: a rejected order was never open.
 _LATE_OPEN_REPORTS = frozenset({OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED})
 _CLOSED_AFTER_OPEN = frozenset({OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED})
+_BEFORE_ACKNOWLEDGED = frozenset({OrderStatus.PENDING_NEW, OrderStatus.UNKNOWN})
+"""Statuses a `pending_new` report can still move from; after any other it is a late report."""
 
 
 @frozen(eq=True)
@@ -202,13 +204,16 @@ class Order:
         reported for an order that already has fills keeps it `partially_filled`: both mean "open". An open
         status (`new`, `partially_filled`) reported after the order filled, was canceled or expired is a late
         report: it may add the exchange id and changes nothing else, so the result does not depend on
-        whether the acknowledgement or the fills arrive first. `unknown` after a definitive close keeps the
-        close: not learning an outcome never overrides one the exchange already gave.
+        whether the acknowledgement or the fills arrive first. Likewise `pending_new` reported for an order
+        the exchange already acknowledged (a REST backfill can get ahead of the stream) is a late report.
+        `unknown` after a definitive close keeps the close: not learning an outcome never overrides one the
+        exchange already gave.
         """
         requested = OrderStatus(status)
         late_open = requested in _LATE_OPEN_REPORTS and self.status in _CLOSED_AFTER_OPEN
+        late_pending = requested is OrderStatus.PENDING_NEW and self.status not in _BEFORE_ACKNOWLEDGED
         unknown_after_close = requested is OrderStatus.UNKNOWN and self.status.is_terminal
-        if late_open or unknown_after_close:
+        if late_open or late_pending or unknown_after_close:
             requested = self.status
         elif requested is OrderStatus.NEW and self.filled_quantity > 0:
             requested = OrderStatus.PARTIALLY_FILLED

@@ -507,6 +507,23 @@ def test_a_late_partially_filled_report_after_the_order_filled_changes_nothing()
     assert order.apply_status("partially_filled", at(2)).order == order
 
 
+@pytest.mark.parametrize("reached", ["new", "partially_filled", "filled", "canceled", "rejected"])
+def test_a_pending_new_report_after_the_exchange_answered_is_a_late_report(reached: str) -> None:
+    """A REST backfill can store an order as `new` before the stream's `pending_new` for it arrives."""
+    order = acked()
+    if reached == "partially_filled":
+        order = order.apply_execution(fill("E1", "0.3")).order
+    elif reached == "filled":
+        order = order.apply_execution(fill("E1", "1")).order
+    elif reached != "new":
+        order = limit_buy().apply_status(reached, at(1), filled_quantity=Decimal("0")).order
+
+    change = order.apply_status("pending_new", at(3))
+
+    assert change.order.status is order.status
+    assert change.events == ()
+
+
 def test_an_ack_after_a_reject_is_a_contradiction() -> None:
     rejected = limit_buy().apply_status("rejected", at(1), reason="insufficient funds").order
 
