@@ -99,6 +99,17 @@ class RuntimeMetrics:
             "galfriday_stream_healthy", "1 while the exchange stream reports itself healthy.", registry=r
         )
 
+    def track_journal(
+        self, written: Callable[[], int], dropped: Callable[[], int], pending: Callable[[], int]
+    ) -> None:
+        """Gauges over the journal writer's own counts (read at scrape time)."""
+        for name, help_text, read in (
+            ("galfriday_journal_frames_written", "Raw exchange frames written to the journal.", written),
+            ("galfriday_journal_frames_dropped", "Raw exchange frames the journal had to drop.", dropped),
+            ("galfriday_journal_frames_pending", "Raw exchange frames queued for the journal.", pending),
+        ):
+            Gauge(name, help_text, registry=self.registry).set_function(_as_float(read))
+
     def track_queue_depth(self, depth: Callable[[], int]) -> None:
         self.intake_queue_depth.set_function(lambda: float(depth()))
 
@@ -108,3 +119,7 @@ class RuntimeMetrics:
     def exposition(self) -> bytes:
         """Every metric in the Prometheus text format (version 0.0.4)."""
         return generate_latest(self.registry)
+
+
+def _as_float(read: Callable[[], int]) -> Callable[[], float]:
+    return lambda: float(read())

@@ -1,6 +1,8 @@
 """`Runtime`: what `galfriday run` keeps running on a started `App`, and `serve`, the whole process lifetime.
 
 Components, in start order:
+- `journal` (with the Kraken stream, unless `[runtime] journal = false`): every raw frame into the store's
+  journal, for `galfriday replay`; stopped last, its close writes what is queued;
 - `stream-recovery`: a REST backfill at start, after every reconnect or gap, and account polling while the
   stream is down; it holds the order gate closed until caught up;
 - `prediction-log`: writes the predictions served through `Runtime.predictions` in batches (flushed at
@@ -45,6 +47,7 @@ from galfriday.runtime.component import Component
 from galfriday.runtime.health import HealthCheck
 from galfriday.runtime.http import HttpEndpoint
 from galfriday.runtime.intake import OrderIntake
+from galfriday.runtime.journal import attach_journal
 from galfriday.runtime.metrics import RuntimeMetrics
 from galfriday.runtime.model_checks import MeteredRetraining, ModelChecks
 from galfriday.runtime.periodic import PeriodicJob
@@ -56,6 +59,7 @@ from galfriday.runtime.supervisor import Supervisor
 from galfriday.services.deadman import DeadMansSwitch
 from galfriday.services.experiments import ExperimentService
 from galfriday.services.holdout_scoring import HoldoutScorer
+from galfriday.services.journal_writer import JournalWriter
 from galfriday.services.model_monitoring import ModelMonitoringService
 from galfriday.services.model_pipeline import ModelPipeline
 from galfriday.services.model_registry import ModelRegistry
@@ -110,7 +114,9 @@ class Runtime:
         *,
         metrics: RuntimeMetrics | None = None,
         extra_components: Sequence[Component] = (),
+        journal: JournalWriter | None = None,
     ) -> None:
+        """`journal` is the writer `attach_journal` hooked into the exchange stream before the app started."""
         config = app.config
         self.app = app
         self.metrics = metrics or RuntimeMetrics()
@@ -162,8 +168,16 @@ class Runtime:
                     first_delay_seconds=0,
                 )
             )
+        self.journal = journal
+        first: list[Component] = []
+        if journal is not None:  # started first, stopped last: it writes what the stream gave until the end
+            first.append(ServiceComponent("journal", journal.start, journal.close))
+            self.metrics.track_journal(
+                lambda: journal.written, lambda: journal.dropped, lambda: journal.pending
+            )
         self.supervisor = Supervisor(
             [
+                *first,
                 ServiceComponent("stream-recovery", self._start_recovery, self.recovery.close),
                 ServiceComponent("prediction-log", self.prediction_log.start, self.prediction_log.close),
                 ServiceComponent("deadman", self.deadman.start, self.deadman.close),
@@ -331,9 +345,10 @@ async def serve(
     """
     timeout = config.runtime.shutdown_timeout_seconds
     app = App.from_config(config, overrides=overrides, extra_plugins=extra_plugins)
+    journal = attach_journal(app)
     await app.__aenter__()
     try:
-        runtime = Runtime(app)
+        runtime = Runtime(app, journal=journal)
         await runtime.start()
     except BaseException:
         await app.__aexit__(None, None, None)

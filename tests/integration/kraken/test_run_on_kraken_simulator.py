@@ -6,6 +6,7 @@ simulator's fills and order states."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -190,9 +191,26 @@ async def test_galfriday_run_tracks_kraken_fills_into_sqlite_and_stops_cleanly(t
             return await run.metric("galfriday_messages_processed_total", kind="exchange.execution") >= 5
 
         await run.until(applied, "every fill applied")
+        assert await run.metric("galfriday_journal_frames_dropped") == 0
         await run.terminate()
     assert_clean_exit(run)
     await assert_store_matches_the_simulator(tmp_path / "run.db", sim, fills=5)
+
+    # every fill came over the stream, so the raw journal alone rebuilds what the store holds
+    replay = await asyncio.create_subprocess_exec(
+        str(GALFRIDAY),
+        "--config",
+        str(tmp_path / "galfriday.toml"),
+        "replay",
+        "--json",
+        env={k: v for k, v in os.environ.items() if not k.startswith("GALFRIDAY_")},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(replay.communicate(), 120)
+    assert replay.returncode == 0, (out + err).decode()
+    document = json.loads(out)
+    assert document["identical"] is True
 
 
 async def test_fills_made_while_the_connection_is_down_are_backfilled_and_reconciled(tmp_path: Path) -> None:
