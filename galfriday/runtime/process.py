@@ -50,6 +50,7 @@ from galfriday.runtime.intake import OrderIntake
 from galfriday.runtime.journal import attach_journal
 from galfriday.runtime.metrics import RuntimeMetrics
 from galfriday.runtime.model_checks import MeteredRetraining, ModelChecks
+from galfriday.runtime.order_entry import OrderEntry
 from galfriday.runtime.periodic import PeriodicJob
 from galfriday.runtime.prediction_metrics import MeteredPredictionLog
 from galfriday.runtime.query_metrics import QueryLatencyCollector
@@ -144,6 +145,14 @@ class Runtime:
         )
         self._first_backfill_done = asyncio.Event()
         self.trading_gate = TradingGate()
+        self.orders = OrderEntry(
+            exchange,
+            self.tracker,
+            order_gate=self.recovery.gate,
+            trading_gate=self.trading_gate,
+            deadman=self.deadman,
+        )
+        """Order placement for components the embedding application adds: gates, switch, record, send."""
         self.reconciliation = ReconciliationLoop(
             reconciliation_service(app, self.trading_gate), metrics=self.metrics, ready=self._first_backfill
         )
