@@ -24,20 +24,12 @@ from galfriday.config import Config
 from galfriday.domain.experiment_evidence import ExperimentAssessment
 from galfriday.domain.experiment_settings import Metric
 from galfriday.domain.experiments import Experiment, ExperimentMode, ExperimentStatus
-from galfriday.services.experiments import ExperimentService, Promoter, Verdict
+from galfriday.services.experiments import ExperimentService, Verdict
+from galfriday.services.holdout_scoring import gated_promoter
 from galfriday.services.model_registry import ModelRegistry
 
 T = TypeVar("T")
 PROMOTING_KINDS = ("store", "artifact_store", "model_runtime")
-
-
-def registry_promoter(registry: ModelRegistry, actor: str) -> Promoter:
-    """Promotion of an experiment's winner: the registry's gated promotion, recorded under `actor`."""
-
-    async def promote(model_name: str, version: int, reason: str) -> None:
-        await registry.promote(model_name, version, actor=actor, reason=reason)
-
-    return promote
 
 
 def _run(config: Config, use: Callable[[ExperimentService], Awaitable[T]], *, actor: str | None = None) -> T:
@@ -49,7 +41,7 @@ def _run(config: Config, use: Callable[[ExperimentService], Awaitable[T]], *, ac
             promoter = None
             if actor is not None:
                 registry = ModelRegistry(app.store, app.artifact_store, app.model_runtime, app.clock)
-                promoter = registry_promoter(registry, actor)
+                promoter = gated_promoter(registry, actor)
             return await use(ExperimentService(app.store, app.clock, promoter=promoter))
 
     return asyncio.run(run())

@@ -24,8 +24,8 @@ from galfriday.domain.experiments import Experiment, ExperimentMode
 from galfriday.domain.market_data import Candle
 from galfriday.domain.models import ModelVersion, TrainingRequest
 from galfriday.domain.promotion_gates import GatePolicy
-from galfriday.services.experiments import ExperimentService, Promoter, Verdict
-from galfriday.services.holdout_scoring import HoldoutScorer
+from galfriday.services.experiments import ExperimentService, Verdict
+from galfriday.services.holdout_scoring import gated_promoter
 from galfriday.services.model_registry import ModelRegistry
 from galfriday.services.retraining import RegistryRegistrar
 from galfriday.testing.candle_walk import candle_walk
@@ -104,17 +104,6 @@ async def train(
     )
 
 
-def registry_promoter(registry: ModelRegistry) -> Promoter:
-    """The experiment's winner through the registry's gates, the champion scored on the winner's holdout."""
-    scorer = HoldoutScorer(registry)
-
-    async def promote(model_name: str, version: int, reason: str) -> None:
-        champion = await scorer.champion_holdout(model_name, version)
-        await registry.promote(model_name, version, actor=ACTOR, reason=reason, champion_holdout=champion)
-
-    return promote
-
-
 def feature_rows(candles: Sequence[Candle]) -> list[dict[str, list[float]]]:
     """One request per bar from the `WARMUP`-th on: a one-row column per feature."""
     table = candle_features(candles)
@@ -146,7 +135,7 @@ async def run_experiment(session: DemoSession, candles: Sequence[Candle]) -> Exp
     experiments = ExperimentService(
         session.app.store,
         session.app.clock,
-        promoter=registry_promoter(registry),
+        promoter=gated_promoter(registry, ACTOR),
         prediction_log=session.runtime.prediction_log,
         bootstrap_resamples=BOOTSTRAP_RESAMPLES,
     )

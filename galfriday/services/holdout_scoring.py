@@ -18,6 +18,7 @@ from galfriday.domain.model_stages import PRODUCTION
 from galfriday.domain.models import ModelVersion
 from galfriday.domain.promotion_gates import HoldoutMetrics
 from galfriday.errors import InvalidValueError, ModelError
+from galfriday.services.experiments import Promoter
 from galfriday.services.model_monitoring import candle_series
 from galfriday.services.model_registry import ModelRegistry
 
@@ -75,3 +76,21 @@ class HoldoutScorer:
             / len(y),
             hit_rate=sum((pi >= 0.5) == (yi == 1) for pi, yi in zip(p, y, strict=True)) / len(y),
         )
+
+
+def gated_promoter(registry: ModelRegistry, actor: str) -> Promoter:
+    """An experiment's winner promoted through the registry's gates, recorded under `actor`.
+
+    A candidate trained on candles is compared with the champion scored on the candidate's own holdout;
+    any other candidate with the holdout the production version recorded (the registry's default).
+    """
+    scorer = HoldoutScorer(registry)
+
+    async def promote(model_name: str, version: int, reason: str) -> None:
+        candidate = await registry.get(model_name, version)
+        champion = None
+        if "holdout_window" in candidate.metadata:
+            champion = await scorer.champion_holdout(model_name, version)
+        await registry.promote(model_name, version, actor=actor, reason=reason, champion_holdout=champion)
+
+    return promote

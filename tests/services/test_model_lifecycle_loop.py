@@ -16,6 +16,8 @@ from galfriday.domain.experiments import ExperimentMode
 from galfriday.domain.models import ModelStage, TrainingRequest
 from galfriday.domain.retraining_policy import RetrainTrigger
 from galfriday.services.experiments import ExperimentService
+from galfriday.services.holdout_scoring import gated_promoter
+from galfriday.services.model_registry import PromotionRefusedError
 from galfriday.services.retraining import RegistryRegistrar
 from galfriday.services.rollout import Rollout
 
@@ -150,3 +152,19 @@ async def test_a_model_that_passes_offline_gates_but_loses_live_is_rolled_back(w
     archived = [c for c in await world.registry.stage_history(MODEL) if c.version == 3][-1]
     assert (archived.to_stage, archived.actor) == (ModelStage.ARCHIVED, "rollout")
     assert "outcome mean" in archived.reason
+
+
+async def test_the_gated_promoter_compares_a_retrained_version_with_the_champion_on_its_own_holdout(
+    world: LifecycleWorld,
+) -> None:
+    """Two candle-trained versions have different holdouts: promoting v2 as-is is refused ("holdouts differ"),
+    while the experiments' promoter scores v1 on v2's holdout first and so can promote it."""
+    retrained = (await world.retraining.run(MODEL)).version
+    assert retrained is not None
+    assert retrained.version == 2
+    with pytest.raises(PromotionRefusedError):
+        await world.registry.promote(MODEL, 2, actor="test", reason="without the champion's scores")
+
+    await gated_promoter(world.registry, "experiments")(MODEL, 2, "won its shadow experiment")
+
+    assert (await world.registry.aliases(MODEL))["production"] == 2
