@@ -15,10 +15,18 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from galfriday.app import App
 from galfriday.errors import GalfridayError
 from galfriday.runtime.metrics import RuntimeMetrics
+from galfriday.services.experiments import ExperimentService
+from galfriday.services.holdout_scoring import HoldoutScorer
+from galfriday.services.model_monitoring import ModelMonitoringService
 from galfriday.services.model_pipeline import ModelPipeline, TickReport
-from galfriday.services.retraining import RetrainingService, RetrainResult
+from galfriday.services.model_registry import ModelRegistry
+from galfriday.services.prediction import PredictionService
+from galfriday.services.prediction_log import PredictionLog
+from galfriday.services.retraining import RegistryRegistrar, RetrainingService, RetrainResult
+from galfriday.services.rollout import LoggedEvidence, PredictionServiceRouter, RolloutService
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +74,32 @@ class ModelChecks:
 
 class ModelCheckError(GalfridayError):
     """At least one model's pipeline step failed."""
+
+
+def model_pipeline(
+    app: App, predictions: PredictionService, prediction_log: PredictionLog, metrics: RuntimeMetrics
+) -> tuple[ModelPipeline, ModelRegistry]:
+    """The automated model lifecycle over the app's store, artifacts, model runtime and trainer, serving through
+    `predictions` (so the shadow and canary experiments see the traffic it serves); and its registry."""
+    trainer = app.trainer
+    if getattr(trainer, "store", False) is None:
+        trainer.store = app.store  # the sklearn trainer reads its candles from the app's store
+    registry = ModelRegistry(app.store, app.artifact_store, app.model_runtime, app.clock)
+    retraining = MeteredRetraining(
+        app.store,
+        app.clock,
+        trainer,
+        RegistryRegistrar(registry),
+        monitoring=ModelMonitoringService(app.store, app.clock),
+        metrics=metrics,
+    )
+    experiments = ExperimentService(app.store, app.clock, prediction_log=prediction_log)
+    rollout = RolloutService(
+        registry,
+        experiments,
+        PredictionServiceRouter(predictions),
+        LoggedEvidence(app.store, prediction_log),
+        app.clock,
+    )
+    pipeline = ModelPipeline(registry, retraining, HoldoutScorer(registry), experiments, predictions, rollout)
+    return pipeline, registry

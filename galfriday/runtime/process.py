@@ -32,7 +32,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
-from attrs import frozen
 
 from galfriday.adapters.sql.monitoring import QueryMonitor
 from galfriday.app import App
@@ -49,61 +48,31 @@ from galfriday.runtime.http import HttpEndpoint
 from galfriday.runtime.intake import OrderIntake
 from galfriday.runtime.journal import attach_journal
 from galfriday.runtime.metrics import RuntimeMetrics
-from galfriday.runtime.model_checks import MeteredRetraining, ModelChecks
+from galfriday.runtime.model_checks import ModelChecks, model_pipeline
 from galfriday.runtime.order_entry import OrderEntry
 from galfriday.runtime.periodic import PeriodicJob
 from galfriday.runtime.prediction_metrics import MeteredPredictionLog
 from galfriday.runtime.query_metrics import QueryLatencyCollector
 from galfriday.runtime.reconciliation_loop import ReconciliationLoop
 from galfriday.runtime.service_component import ServiceComponent
+from galfriday.runtime.shutdown import ShutdownReport
 from galfriday.runtime.supervisor import Supervisor
 from galfriday.services.deadman import DeadMansSwitch
-from galfriday.services.experiments import ExperimentService
-from galfriday.services.holdout_scoring import HoldoutScorer
 from galfriday.services.journal_writer import JournalWriter
-from galfriday.services.model_monitoring import ModelMonitoringService
-from galfriday.services.model_pipeline import ModelPipeline
 from galfriday.services.model_registry import ModelRegistry
 from galfriday.services.order_tracking import OrderTracker
 from galfriday.services.prediction import PredictionService
 from galfriday.services.retention import RetentionService
-from galfriday.services.retraining import RegistryRegistrar
-from galfriday.services.rollout import LoggedEvidence, PredictionServiceRouter, RolloutService
 from galfriday.services.stream_recovery import RecoveryReport, StreamRecovery
 from galfriday.services.trading_gate import TradingGate
+
+__all__ = ["Runtime", "ShutdownReport", "serve"]
 
 log = logging.getLogger(__name__)
 
 FIRST_BACKFILL_WAIT_SECONDS = 30.0
 MAX_ERROR_TEXT = 300
 """Characters of a crash's error message an alert carries (the log has the whole traceback)."""
-
-
-@frozen
-class ShutdownReport:
-    """How a shutdown went; `clean` when nothing was cut short and every accepted event was applied."""
-
-    accepted: int
-    applied: int
-    backlog: int
-    cancelled: tuple[str, ...]
-    seconds: float
-    adapters_closed: bool = True
-    applied_by_topic: dict[str, int] = attrs.field(factory=dict)
-
-    @property
-    def clean(self) -> bool:
-        return not self.cancelled and self.backlog == 0 and self.adapters_closed
-
-    def summary(self) -> str:
-        cut = f"; cancelled: {', '.join(self.cancelled)}" if self.cancelled else ""
-        closed = "" if self.adapters_closed else "; adapters did not close in time"
-        topics = ", ".join(f"{topic} {count}" for topic, count in sorted(self.applied_by_topic.items()))
-        return (
-            f"shutdown {'complete' if self.clean else 'INCOMPLETE'} in {self.seconds:.3f} s: "
-            f"intake accepted {self.accepted} events, applied {self.applied} ({topics or 'none'}), "
-            f"backlog {self.backlog}{cut}{closed}"
-        )
 
 
 class Runtime:
@@ -167,7 +136,10 @@ class Runtime:
         self.model_checks: ModelChecks | None = None
         self.model_registry: ModelRegistry | None = None
         if config.runtime.model_names():
-            self.model_checks = ModelChecks(self._model_pipeline(), config.runtime.model_names())
+            pipeline, self.model_registry = model_pipeline(
+                app, self.predictions, self.prediction_log, self.metrics
+            )
+            self.model_checks = ModelChecks(pipeline, config.runtime.model_names())
             jobs.append(
                 PeriodicJob(
                     "model-checks",
@@ -213,36 +185,6 @@ class Runtime:
         )
         self.http = HttpEndpoint(
             self.health, self.metrics, host=config.runtime.http_host, port=config.runtime.http_port
-        )
-
-    def _model_pipeline(self) -> ModelPipeline:
-        """The automated model lifecycle over the app's store, artifacts, model runtime and trainer, serving
-        through `self.predictions` (so the shadow and canary experiments see the traffic it serves)."""
-        app = self.app
-        trainer = app.trainer
-        if getattr(trainer, "store", False) is None:
-            trainer.store = app.store  # the sklearn trainer reads its candles from the app's store
-        registry = self.model_registry = ModelRegistry(
-            app.store, app.artifact_store, app.model_runtime, app.clock
-        )
-        retraining = MeteredRetraining(
-            app.store,
-            app.clock,
-            trainer,
-            RegistryRegistrar(registry),
-            monitoring=ModelMonitoringService(app.store, app.clock),
-            metrics=self.metrics,
-        )
-        experiments = ExperimentService(app.store, app.clock, prediction_log=self.prediction_log)
-        rollout = RolloutService(
-            registry,
-            experiments,
-            PredictionServiceRouter(self.predictions),
-            LoggedEvidence(app.store, self.prediction_log),
-            app.clock,
-        )
-        return ModelPipeline(
-            registry, retraining, HoldoutScorer(registry), experiments, self.predictions, rollout
         )
 
     @property
