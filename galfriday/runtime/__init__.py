@@ -1,5 +1,7 @@
-"""`galfriday run`: the long-running process. A supervisor keeps named components alive (order intake,
-periodic jobs), an HTTP endpoint serves `/health` and `/metrics`, and SIGINT/SIGTERM shut it down in order.
+"""`galfriday run`: the long-running process. A supervisor keeps named components alive (journal, stream
+recovery, prediction log, dead-man's switch, reconciliation, retention, the model pipeline, order intake), an
+HTTP endpoint serves `/health` and `/metrics`, and SIGINT/SIGTERM shut it down in order (see `process.py`, and
+docs/running.md for operators).
 
 This package is part of the composition root: it wires services to the adapters the `App` started.
 """
