@@ -28,7 +28,12 @@ from galfriday.runtime.signals import stop_on_signals
 )
 @click.pass_obj
 def run(obj: CliContext, config_path: Path | None) -> None:
-    """Run the exchange stream into the store, the periodic jobs and the /health and /metrics endpoint."""
+    """Run galfriday until SIGINT or SIGTERM.
+
+    The exchange stream into the store (with REST backfill after any loss), reconciliation, the dead-man's
+    switch, retention and the model pipeline, supervised; /health and /metrics on [runtime] http_host and
+    http_port. Exits 0 after a clean shutdown, 1 if it was cut short, 2 on a configuration error.
+    """
     config = load_config(config_path) if config_path is not None else obj.config()
     logging.getLogger("galfriday").setLevel(config.logging.level.upper())
     report = asyncio.run(_serve_until_signalled(config))
