@@ -98,6 +98,11 @@ class RuntimeMetrics:
         self.stream_healthy = Gauge(
             "galfriday_stream_healthy", "1 while the exchange stream reports itself healthy.", registry=r
         )
+        self.orders_held = Gauge(
+            "galfriday_orders_held",
+            "1 while new orders are held back (stream recovery catching up, or reconciliation halting trading).",
+            registry=r,
+        )
 
     def track_journal(
         self, written: Callable[[], int], dropped: Callable[[], int], pending: Callable[[], int]
@@ -112,6 +117,9 @@ class RuntimeMetrics:
 
     def track_queue_depth(self, depth: Callable[[], int]) -> None:
         self.intake_queue_depth.set_function(lambda: float(depth()))
+
+    def track_orders_held(self, held: Callable[[], bool]) -> None:
+        self.orders_held.set_function(lambda: 1.0 if held() else 0.0)
 
     def track_stream_health(self, healthy: Callable[[], bool]) -> None:
         self.stream_healthy.set_function(lambda: 1.0 if healthy() else 0.0)

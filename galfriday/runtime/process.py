@@ -175,6 +175,7 @@ class Runtime:
         if isinstance(monitor, QueryMonitor):
             self.metrics.registry.register(QueryLatencyCollector(monitor))
         self.metrics.track_stream_health(lambda: stream.health().healthy)
+        self.metrics.track_orders_held(lambda: bool(self._gate_holds()))
         self._stopping = False
         self.health = HealthCheck(
             stream,

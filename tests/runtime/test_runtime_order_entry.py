@@ -60,6 +60,7 @@ async def test_an_order_is_refused_and_not_recorded_while_the_stream_is_down() -
         await eventually(lambda: not runtime.recovery.gate.is_open, "the order gate closed")
         with pytest.raises(OrderGateClosedError, match="stream"):
             await runtime.orders.place(bid(runtime, "refused-1"))
+        assert runtime.metrics.registry.get_sample_value("galfriday_orders_held") == 1
         async with runtime.app.store.unit_of_work() as uow:
             assert await uow.orders.get("refused-1") is None
 
@@ -67,6 +68,8 @@ async def test_an_order_is_refused_and_not_recorded_while_the_stream_is_down() -
 async def test_an_order_is_refused_while_reconciliation_halts_trading() -> None:
     async with running_runtime() as runtime:
         await ready(runtime)
+        assert runtime.metrics.registry.get_sample_value("galfriday_orders_held") == 0
         runtime.trading_gate.halt("reconciliation", "2 discrepancies need review")
+        assert runtime.metrics.registry.get_sample_value("galfriday_orders_held") == 1
         with pytest.raises(TradingHaltedError, match="2 discrepancies need review"):
             await runtime.orders.place(bid(runtime, "refused-2"))
