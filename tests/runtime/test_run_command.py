@@ -9,10 +9,12 @@ short prefix."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -176,3 +178,57 @@ def test_a_configuration_error_exits_with_status_2_naming_the_bad_value(tmp_path
     assert result.returncode == 2
     assert "runtime.http_port" in result.stderr
     assert "70000" in result.stderr
+
+
+async def test_with_the_exchange_unreachable_it_serves_503_and_still_stops_cleanly(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    config = tmp_path / "galfriday.toml"
+    config.write_text(
+        f"""
+[store]
+dsn = "{tmp_path / "run.db"}"
+
+[exchange]
+adapter = "kraken"
+
+[kraken]
+rest_url = "http://127.0.0.1:{dead}"
+ws_url = "ws://127.0.0.1:{dead}/v2"
+ws_auth_url = "ws://127.0.0.1:{dead}/v2"
+
+[retention]
+archive = "memory"
+
+[runtime]
+http_port = 0
+shutdown_timeout_seconds = {SHUTDOWN_TIMEOUT}
+"""
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GALFRIDAY_")}
+    env.update(
+        GALFRIDAY_KRAKEN_API_KEY="key", GALFRIDAY_KRAKEN_API_SECRET=base64.b64encode(b"s" * 64).decode()
+    )
+    process = await asyncio.create_subprocess_exec(
+        str(GALFRIDAY), "run", "--config", str(config), env=env, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    log: list[str] = []
+    try:
+        url = (await read_until(process.stderr, SERVING, log)).group(1)
+        async with aiohttp.ClientSession() as session, session.get(f"{url}/health") as response:
+            assert response.status == 503
+            assert (await response.json())["stream"]["healthy"] is False
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        summary = asyncio.ensure_future(read_until(process.stderr, SUMMARY, log))
+        status = await asyncio.wait_for(process.wait(), SHUTDOWN_TIMEOUT + 5)
+        took = time.monotonic() - signalled
+        await asyncio.wait_for(summary, 5)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert status == 0, "".join(log)
+    assert took < SHUTDOWN_TIMEOUT
