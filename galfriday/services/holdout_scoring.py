@@ -63,7 +63,8 @@ class HoldoutScorer:
             raise InvalidValueError("holdout_window", window, "stored candles covering the holdout")
         columns = {name: [table.columns[name][i] for i in rows] for name in table.columns}
         prediction = await self._registry.runtime.predict(model, columns)
-        flat = prediction.outputs[PROBABILITY_OUTPUT]
+        # Python floats: a runtime may hand back a float32 array, and the metrics must be plain floats (JSON).
+        flat = [float(p) for p in prediction.outputs[PROBABILITY_OUTPUT]]
         width = len(flat) // len(rows)
         p = [flat[r * width + width - 1] for r in range(len(rows))]
         y = [labels[i] for i in rows]

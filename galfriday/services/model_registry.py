@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 import attrs
 from attrs import field, frozen
@@ -514,7 +513,7 @@ def _output_rows(
         raise ModelError(
             f"no output {name!r} among {sorted(outputs)}; set probability_output in the version's metadata"
         )
-    flat: Any = outputs[name]
+    flat = [float(value) for value in outputs[name]]  # runtimes may hand back float32 arrays
     if len(flat) != rows * width:
         raise ModelError(
             f"output {name!r} holds {len(flat)} values for {rows} rows; the reference outputs have {width} per row"

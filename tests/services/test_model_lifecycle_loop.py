@@ -69,6 +69,8 @@ async def test_drift_retrain_register_validate_shadow_canary_promote(world: Life
     assert champion is not None
     assert champion.holdout_id == v2.metadata["holdout"]["holdout_id"]
     assert champion.hit_rate < 0.5 < v2.metadata["holdout"]["hit_rate"]
+    # plain floats (they end up in JSON), though the ONNX runtime hands back float32 arrays
+    assert {type(champion.brier), type(champion.log_loss), type(champion.hit_rate)} == {float}
     gates = await world.registry.validate(MODEL, 2, actor="pipeline", champion_holdout=champion)
     assert gates.passed, gates.failures
     assert (await world.registry.get(MODEL, 2)).stage is ModelStage.STAGING
