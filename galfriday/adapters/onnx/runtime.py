@@ -133,7 +133,7 @@ class LoadedModel:
     def encode_array(self, values: NDArray[Any]) -> dict[str, Any]:
         """The feed for a prepared array: `[rows, features]` in declared order, or one row `[features]`.
 
-        The common case (a C-contiguous 2-D array of the matrix input's dtype) is three comparisons and no copy.
+        The common case (a C-contiguous 2-D array of the matrix input's dtype) is five cheap checks and no copy.
         """
         if (
             values.dtype == self.dtype
