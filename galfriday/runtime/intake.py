@@ -5,6 +5,11 @@ after `stop()`, and one whose handling failed is retried first when the supervis
 tracker is idempotent, so a retry never double-counts). The bounded queue is backpressure: while it is full
 the reader stops taking events from the stream, and `galfriday_intake_queue_depth` shows the lag.
 
+An event the domain refuses (`DomainError`: an impossible status change, an overfill; or a `DuplicateKeyError`)
+would fail the same way on every retry and stall everything behind it, so it is rejected instead: logged with
+the event, counted in `galfriday_events_rejected_total{kind}`, reported to `on_reject`, and skipped (the raw
+frame stays in the journal; reconciliation finds whatever it left out). Any other failure is retried.
+
 The reader task outlives a crash of the worker (a store outage must not drop the stream subscription); a
 reader that fails lets the worker apply what was queued, then `run()` raises its error so the supervisor
 restarts the intake with a new iteration of the stream.
@@ -22,7 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from prometheus_client import Counter
 
 from galfriday.domain.events import ExchangeEvent, StreamRecoveryNeeded
-from galfriday.errors import ExchangeError, InvalidValueError
+from galfriday.errors import DomainError, DuplicateKeyError, ExchangeError, InvalidValueError
 from galfriday.ports.exchange import ExchangeStream
 from galfriday.runtime.metrics import RuntimeMetrics
 
@@ -33,6 +38,12 @@ EventHandler = Callable[[ExchangeEvent], Awaitable[object]]
 
 EventObserver = Callable[[ExchangeEvent], Awaitable[None]]
 """Sees each event after it was applied, for example to start a recovery after a reconnect."""
+
+RejectHandler = Callable[[ExchangeEvent, Exception], Awaitable[None]]
+"""Hears of each rejected event and why (the runtime alerts a human and asks for a reconciliation)."""
+
+REJECTED = (DomainError, DuplicateKeyError)
+"""Failures that retrying the same event cannot cure."""
 
 
 class _EndOfReading:
@@ -55,6 +66,7 @@ class OrderIntake:
         metrics: RuntimeMetrics,
         queue_size: int = 10_000,
         observers: Sequence[EventObserver] = (),
+        on_reject: RejectHandler | None = None,
     ) -> None:
         if queue_size < 1:
             raise InvalidValueError("queue_size", queue_size, "at least 1")
@@ -62,6 +74,8 @@ class OrderIntake:
         self._handle = handle
         self._metrics = metrics
         self._observers = list(observers)
+        self._on_reject = on_reject
+        self.rejected = 0
         self._queue: asyncio.Queue[ExchangeEvent | _EndOfReading] = asyncio.Queue(queue_size)
         self._queued = 0
         self._events: AsyncIterator[ExchangeEvent] | None = None
@@ -169,7 +183,12 @@ class OrderIntake:
                 self._retry = item
             event = self._retry
             if not self._retry_applied:
-                await self._handle(event)
+                try:
+                    await self._handle(event)
+                except REJECTED as error:
+                    await self._reject(event, error)
+                    self._retry = None
+                    continue
                 self._retry_applied = True
                 self.applied += 1
                 self.applied_by_topic[event.topic] = self.applied_by_topic.get(event.topic, 0) + 1
@@ -177,6 +196,16 @@ class OrderIntake:
             for observer in self._observers:  # a failed observation is retried after the restart, not lost
                 await observer(event)
             self._retry, self._retry_applied = None, False
+
+    async def _reject(self, event: ExchangeEvent, error: Exception) -> None:
+        self.rejected += 1
+        self._metrics.events_rejected.labels(event.topic).inc()
+        log.error("rejected %s (%s: %s); skipped: %r", event.topic, type(error).__name__, error, event)
+        if self._on_reject is not None:
+            try:
+                await self._on_reject(event, error)
+            except Exception:  # a report that fails must not stall the intake either
+                log.exception("could not report the rejected %s", event.topic)
 
     def _count(self, event: ExchangeEvent) -> None:
         counter = self._processed.get(event.topic)

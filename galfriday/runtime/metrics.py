@@ -43,6 +43,12 @@ class RuntimeMetrics:
             ["kind"],
             registry=r,
         )
+        self.events_rejected = Counter(
+            "galfriday_events_rejected",
+            "Stream events the domain refused (applying them again could not succeed), by event topic.",
+            ["kind"],
+            registry=r,
+        )
         self.reconnects = Counter(
             "galfriday_stream_reconnects", "Exchange stream reconnections reported by the stream.", registry=r
         )

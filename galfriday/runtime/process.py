@@ -107,6 +107,7 @@ class Runtime:
             metrics=self.metrics,
             queue_size=config.runtime.intake_queue_size,
             observers=[self._observe_stream],
+            on_reject=self._event_rejected,
         )
         deadman_timeout = config.runtime.deadman_timeout_seconds
         self.deadman = DeadMansSwitch(
@@ -220,6 +221,20 @@ class Runtime:
                 body=f"{what[:MAX_ERROR_TEXT]}; it is restarted with backoff. See the log for the traceback.",
                 occurred_at=self.app.clock.now(),
                 tags=(("component", name), ("crashes", str(crashes))),
+            )
+        )
+
+    async def _event_rejected(self, event: ExchangeEvent, error: Exception) -> None:
+        """A stream event the domain refused was skipped: reconcile now, and tell a human."""
+        self.reconciliation.request_run()
+        await self.app.notifier.notify(
+            Alert(
+                severity=Severity.CRITICAL,
+                title=f"galfriday skipped a {event.topic} event it could not apply",
+                body=f"{type(error).__name__}: {str(error)[:MAX_ERROR_TEXT]}. A reconciliation runs now; the raw "
+                "frame is in the journal.",
+                occurred_at=self.app.clock.now(),
+                tags=(("topic", event.topic), ("error", type(error).__name__)),
             )
         )
 

@@ -56,6 +56,10 @@ class ReconciliationLoop:
         self._recovery_requested = True
         self._wake.set()
 
+    def request_run(self) -> None:
+        """Run as soon as the current run (if any) ends, instead of waiting for the schedule."""
+        self._wake.set()
+
     async def run(self) -> None:
         if self._stopping.is_set():
             return

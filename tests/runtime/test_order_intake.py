@@ -12,7 +12,7 @@ from runtime_waiting import eventually
 
 from galfriday.domain.events import ExchangeEvent, StreamRecoveryNeeded, StreamStatusChanged
 from galfriday.domain.market_data import MarketChannel
-from galfriday.errors import ExchangeError
+from galfriday.errors import ExchangeError, InvalidOrderTransition
 from galfriday.ports.exchange import StreamHealth
 from galfriday.runtime import Backoff, Supervisor
 from galfriday.runtime.intake import OrderIntake
@@ -180,3 +180,31 @@ async def test_an_observation_that_failed_is_made_again_after_the_restart_withou
     assert handler.applied == [f"event {n}" for n in range(5)]
     assert intake.applied == 5
     assert await supervisor.stop(5) == []
+
+
+async def test_an_event_the_domain_refuses_is_rejected_reported_and_skipped_so_the_rest_flows() -> None:
+    stream, metrics = QueueStream(), RuntimeMetrics()
+    applied: list[str] = []
+    rejected: list[tuple[str, str]] = []
+
+    async def handle(event: ExchangeEvent) -> None:
+        reason = getattr(event, "reason", "")
+        if reason == "event 1":
+            raise InvalidOrderTransition("c-1", "filled", "new")
+        applied.append(reason)
+
+    async def on_reject(event: ExchangeEvent, error: Exception) -> None:
+        rejected.append((getattr(event, "reason", ""), type(error).__name__))
+
+    intake = OrderIntake(stream, handle, metrics=metrics, on_reject=on_reject)
+    stream.push(*(status(n) for n in range(3)))
+    running = asyncio.create_task(intake.run())
+    await eventually(lambda: len(applied) == 2, "the other two applied")
+    await intake.stop()
+    await asyncio.wait_for(running, 5)
+    assert applied == ["event 0", "event 2"]
+    assert rejected == [("event 1", "InvalidOrderTransition")]
+    assert (
+        metrics.registry.get_sample_value("galfriday_events_rejected_total", {"kind": "exchange.stream"}) == 1
+    )
+    assert intake.backlog == 0

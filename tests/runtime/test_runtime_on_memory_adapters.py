@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import attrs
 from runtime_fixtures import SYMBOL, buy_and_get_filled, memory_config, running_runtime
 from runtime_waiting import eventually
 
@@ -165,3 +166,35 @@ async def test_the_deadmans_switch_is_armed_while_an_order_rests() -> None:
         await eventually(lambda: runtime.intake.applied >= 1, "the order report applied")
         runtime.deadman.poke()
         await eventually(lambda: runtime.deadman.fires_at is not None, "the switch armed")
+
+
+async def test_an_execution_for_the_wrong_order_is_skipped_alerted_and_reconciled_and_the_stream_flows_on() -> (
+    None
+):
+    notifier = MemoryNotifier()
+    async with running_runtime(overrides={"notifier": notifier}) as runtime:
+        app = runtime.app
+        await eventually(lambda: bool(runtime.reconciliation.reports), "the start-up reconciliation")
+        runs_before = len(runtime.reconciliation.reports)
+        ours = Order.create(
+            client_order_id="collision",
+            symbol=SYMBOL,
+            side=OrderSide.BUY,
+            order_type=OrderType.LIMIT,
+            quantity=Decimal("0.1"),
+            limit_price=Decimal("40000"),
+            at=app.clock.now(),
+        )
+        await runtime.tracker.record_placed(ours)
+        # placed elsewhere under the same client order id, on the other side: its fill cannot be ours
+        theirs = attrs.evolve(ours, side=OrderSide.SELL, limit_price=Decimal("49000"))
+        await app.exchange.add_liquidity(SYMBOL, OrderSide.BUY, Decimal("49000"), Decimal("0.1"))
+        await app.exchange.place_order(theirs)
+        await eventually(lambda: runtime.intake.rejected == 1, "the mismatched fill rejected")
+        await eventually(
+            lambda: len(runtime.reconciliation.reports) > runs_before, "a reconciliation after it"
+        )
+        await buy_and_get_filled(app.exchange, "after-1", app.clock.now(), "0.2", tracker=runtime.tracker)
+        await wait_for_position(runtime, "0.2")  # the stream flows on
+    assert notifier.alerts[0].title == "galfriday skipped a exchange.execution event it could not apply"
+    assert notifier.alerts[0].body.startswith("ExecutionMismatchError")
