@@ -285,6 +285,7 @@ class Runtime:
             cancelled=tuple(cancelled),
             seconds=time.monotonic() - started,
             applied_by_topic=dict(self.intake.applied_by_topic),
+            rejected=self.intake.rejected,
         )
 
 

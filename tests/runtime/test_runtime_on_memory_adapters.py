@@ -196,5 +196,9 @@ async def test_an_execution_for_the_wrong_order_is_skipped_alerted_and_reconcile
         )
         await buy_and_get_filled(app.exchange, "after-1", app.clock.now(), "0.2", tracker=runtime.tracker)
         await wait_for_position(runtime, "0.2")  # the stream flows on
+        report = await runtime.stop(10)
+    assert report.clean
+    assert report.rejected == 1
+    assert "; 1 rejected" in report.summary()
     assert notifier.alerts[0].title == "galfriday skipped a exchange.execution event it could not apply"
     assert notifier.alerts[0].body.startswith("ExecutionMismatchError")
