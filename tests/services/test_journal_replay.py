@@ -157,3 +157,12 @@ async def test_each_replay_reads_with_a_fresh_decoder() -> None:
     await live_session(store, ["order", "?"])
     first, second = await replay(store), await replay(store)
     assert first.frames_rejected == second.frames_rejected == 1
+
+
+async def test_a_live_order_never_acknowledged_is_counted_not_compared() -> None:
+    store = MemoryStore()
+    await live_session(store, ["order", "fill-1"])
+    await OrderTracker(store, MemoryEventBus(maxsize=100)).record_placed(samples.order("lost-in-flight"))
+    result = await replay(store)
+    assert result.unacknowledged_orders == 1
+    assert result.identical

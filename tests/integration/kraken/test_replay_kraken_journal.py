@@ -180,6 +180,14 @@ def test_since_replays_only_the_later_part_of_the_journal(session_db: tuple[Path
     assert result.exit_code == 0, document["differences"][:5]
 
 
+def test_source_kraken_replays_every_entry_of_a_kraken_session(
+    session_db: tuple[Path, dict[str, int]],
+) -> None:
+    result = invoke(session_db[0], "--json", "--source", "kraken")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["entries"]["replayed"] == session_db[1]["journaled"]
+
+
 def test_since_without_a_time_zone_is_refused(session_db: tuple[Path, dict[str, int]]) -> None:
     result = invoke(session_db[0], "--since", "2026-11-24T13:00:00")
     assert result.exit_code == 2
