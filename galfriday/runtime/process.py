@@ -37,7 +37,7 @@ from galfriday.adapters.sql.monitoring import QueryMonitor
 from galfriday.app import App
 from galfriday.config import Config
 from galfriday.domain.alerts import Alert, Severity
-from galfriday.domain.events import ExchangeEvent, StreamRecoveryNeeded
+from galfriday.domain.events import ExchangeEvent
 from galfriday.domain.model_stages import PRODUCTION
 from galfriday.ports.exchange import ExchangeStream
 from galfriday.reconcile_command import reconciliation_service
@@ -247,14 +247,14 @@ class Runtime:
         return {**self.recovery.gate.reasons(), **self.trading_gate.reasons}
 
     async def _observe_stream(self, event: ExchangeEvent) -> None:
-        """Let stream recovery act on the event (a backfill after a reconnect or gap), and count its backfills."""
+        """Let stream recovery act on the event; after each backfill it made for a reconnect or a gap, count it
+        and ask for a reconciliation over the same loss."""
         latest = self.recovery.reports[-1] if self.recovery.reports else None
         await self.recovery.observe(event)
         for report in _reports_after(self.recovery.reports, latest):
             if report.reason in ("reconnect", "gap"):
                 self.metrics.gaps_backfilled.inc()
-        if isinstance(event, StreamRecoveryNeeded):
-            self.reconciliation.after_recovery(event.since)
+                self.reconciliation.after_recovery(report.since)
 
     async def _first_backfill(self) -> None:
         """Until stream recovery's start-up backfill is done (at most `FIRST_BACKFILL_WAIT_SECONDS`), so the

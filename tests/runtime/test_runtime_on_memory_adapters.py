@@ -15,6 +15,7 @@ from galfriday.app import App
 from galfriday.domain.executions import OrderSide
 from galfriday.domain.order_status import OrderStatus
 from galfriday.domain.orders import Order, OrderType
+from galfriday.domain.reconciliation_audit import RunKind
 from galfriday.runtime import ComponentState
 from galfriday.runtime.process import Runtime
 from galfriday.services.order_tracking import OrderTracker
@@ -148,6 +149,10 @@ async def test_fills_missed_while_disconnected_are_backfilled_after_the_reconnec
         await eventually(lambda: runtime.recovery.gate.is_open, "the gate open again")
         backfilled = runtime.metrics.registry.get_sample_value("galfriday_gaps_backfilled_total")
         assert backfilled == 1
+        await eventually(
+            lambda: any(r.kind is RunKind.RECONNECT for r in runtime.reconciliation.reports),
+            "a reconciliation over the loss",
+        )
 
 
 async def test_the_deadmans_switch_is_armed_while_an_order_rests() -> None:
