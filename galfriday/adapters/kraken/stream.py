@@ -2,7 +2,8 @@
 
 Two connections: the private one (`executions` with order and trade snapshots, `balances` with a snapshot;
 a fresh token from REST for every connection) when a token source is given, and the public one (`book`,
-`ticker`, `trade`, `ohlc`, plus `instrument` for the book checksums' precisions) once market data is wanted.
+`ticker` on best bid/offer changes, `trade`, `ohlc`, plus `instrument` for the book checksums' precisions)
+once market data is wanted.
 Every inbound frame goes to the journal hook (if any), then through `KrakenPipeline`; its events go to
 `events()` and its signals are acted on:
 
@@ -329,7 +330,7 @@ class KrakenStream:
         ep = self._public
         for channel in channels:
             name = MarketChannel(channel).value
-            options = {"depth": depth or self.settings.book_depth} if name == "book" else {}
+            options = _channel_options(name, depth or self.settings.book_depth)
             await self._unsubscribe_changed(ep, name, symbols, options)
             self._subscriptions.want(name, symbols, options)
             requested += [SubscriptionKey(name, symbol) for symbol in symbols]
@@ -850,6 +851,16 @@ class KrakenStream:
             self._health_changed.set()
             log.info("Kraken stream %s: %s", "healthy" if healthy else "unhealthy", reason)
             self._emit(StreamStatusChanged(healthy, reason, self._clock.now()))
+
+
+def _channel_options(channel: str, book_depth: int) -> dict[str, Any]:
+    """The request options of one market channel: the book's depth; the ticker on every change of the best
+    bid or ask (`event_trigger: bbo`), not only on trades (Kraken's default), so quotes are never stale."""
+    if channel == "book":
+        return {"depth": book_depth}
+    if channel == "ticker":
+        return {"event_trigger": "bbo"}
+    return {}
 
 
 def _peek(frame: str) -> _Probe | None:

@@ -187,7 +187,8 @@ class ExecutionsTranslator:
     def translate(
         self, report: ExecutionReport, received_at: datetime, *, snapshot: bool = False
     ) -> list[ExchangeEvent]:
-        """The events one report yields: a fill for a `trade`, an order state otherwise (or both on the last fill)."""
+        """The events one report yields: an order state, or for a `trade` the fill and then (when the report
+        says it) the order's state: partially filled with the cumulative quantity and cost, or closed."""
         fields = self._orders.get(report.order_id)
         if fields is None:
             fields = _OrderFields(report.timestamp or received_at)
@@ -203,14 +204,29 @@ class ExecutionsTranslator:
                 if fields.order_status in _TERMINAL:
                     self._orders.pop(report.order_id, None)
         fill = ExecutionReported(self._execution(report, fields, at), snapshot)
-        if report.order_status not in _TERMINAL:
+        if not self._reports_order(report, fields):
             return [fill]
-        # The fill that closes the order may say so; Kraken's separate `filled` report follows, so the order is
-        # remembered until then.
+        # The fill also says where the order stands (partially filled, with its cumulative quantity and cost; or
+        # closed). Kraken's separate `filled` report follows a closing fill, so the order is remembered until then.
         try:
             return [fill, OrderReported(self._order(report, fields, at), at, snapshot)]
         except KrakenTranslationError:
             return [fill]
+
+    @staticmethod
+    def _reports_order(report: ExecutionReport, fields: _OrderFields) -> bool:
+        """Whether a `trade` report also reports its order's state.
+
+        A closing status does. `partially_filled` does when the report carries the cumulative fill (`cum_qty`),
+        unless that fill completed the order: Kraken sends `partially_filled` on the last fill too (its
+        `filled` report follows), and an open order with nothing left to fill is no state to report. A trade
+        without a status (a snapshot's trade) reports none.
+        """
+        if report.order_status in _TERMINAL:
+            return True
+        if report.order_status != "partially_filled" or report.cum_qty is None:
+            return False
+        return fields.order_qty is None or fields.cum_qty < fields.order_qty
 
     def _execution(self, report: ExecutionReport, fields: _OrderFields, at: datetime) -> Execution:
         if report.exec_id is None or report.last_qty is None or report.last_price is None:

@@ -107,6 +107,60 @@ class TestExecutionsLifecycle:
         )
         assert str(event.execution.price) == "26599.9"
 
+    def test_a_partial_fill_also_reports_the_order_partially_filled_with_its_cumulative_fill(self) -> None:
+        translator = ExecutionsTranslator()
+        translator.translate(report(frames.EXECUTION_PENDING_NEW), RECEIVED)
+        translator.translate(report(frames.EXECUTION_NEW), RECEIVED)
+        partial = report_of(
+            order_id="OK4GJX-KSTLS-7DZZO5",
+            exec_type="trade",
+            exec_id="T1",
+            last_qty=D("0.002"),
+            last_price=D("26599.9"),
+            order_status="partially_filled",
+            cum_qty=D("0.002"),
+            cum_cost=D("53.1998"),
+            timestamp=datetime(2023, 9, 22, 10, 33, 6, tzinfo=UTC),
+        )
+        fill, state = translator.translate(partial, RECEIVED)
+        assert isinstance(fill, ExecutionReported)
+        assert isinstance(state, OrderReported)
+        assert fill.execution.quantity == D("0.002")
+        order = state.order
+        assert order.status is OrderStatus.PARTIALLY_FILLED
+        assert (order.filled_quantity, order.filled_cost) == (D("0.002"), D("53.1998"))
+        assert (order.symbol, order.side, order.quantity) == ("BTC/USD", OrderSide.SELL, D("0.005"))
+        assert order.exchange_order_id == "OK4GJX-KSTLS-7DZZO5"
+        assert state.occurred_at == datetime(2023, 9, 22, 10, 33, 6, tzinfo=UTC)
+
+    def test_the_documented_last_fill_marked_partially_filled_reports_only_the_fill(self) -> None:
+        """Kraken's example fill completes the order yet says `partially_filled`; its `filled` report follows."""
+        translator = ExecutionsTranslator()
+        translator.translate(report(frames.EXECUTION_PENDING_NEW), RECEIVED)
+        translator.translate(report(frames.EXECUTION_NEW), RECEIVED)
+        events = translator.translate(report(frames.EXECUTION_TRADE), RECEIVED)
+        assert [type(event) for event in events] == [ExecutionReported]
+
+    def test_a_partial_fill_without_its_cumulative_fill_reports_only_the_fill(self) -> None:
+        translator = ExecutionsTranslator()
+        translator.translate(report(frames.EXECUTION_PENDING_NEW), RECEIVED)
+        trade = report_of(
+            order_id="OK4GJX-KSTLS-7DZZO5", exec_type="trade", exec_id="T1", last_qty=D("0.001"),
+            last_price=D("26599.9"), order_status="partially_filled",
+        )  # fmt: skip
+        events = translator.translate(trade, RECEIVED)
+        assert [type(event) for event in events] == [ExecutionReported]
+
+    def test_a_trade_without_an_order_status_reports_only_the_fill(self) -> None:
+        translator = ExecutionsTranslator()
+        translator.translate(report(frames.EXECUTION_PENDING_NEW), RECEIVED)
+        trade = report_of(
+            order_id="OK4GJX-KSTLS-7DZZO5", exec_type="trade", exec_id="T1", last_qty=D("0.001"),
+            last_price=D("26599.9"),
+        )  # fmt: skip
+        events = translator.translate(trade, RECEIVED, snapshot=True)
+        assert [type(event) for event in events] == [ExecutionReported]
+
     def test_the_fill_that_closes_the_order_also_reports_it_filled(self) -> None:
         translator = ExecutionsTranslator()
         translator.translate(
