@@ -78,6 +78,20 @@ class ExecutionMismatchError(DomainError):
         )
 
 
+class ConflictingExecutionError(DomainError):
+    """Two reports of one exec id disagree on what was filled: a real conflict, not the same fill said twice."""
+
+    def __init__(self, exec_id: str, field: str, stored: Any, reported: Any) -> None:
+        self.exec_id = exec_id
+        self.field = field
+        self.stored = stored
+        self.reported = reported
+        super().__init__(
+            f"execution {exec_id} reported again with {field} {reported!r}, "
+            f"but it is stored with {field} {stored!r}"
+        )
+
+
 # --- configuration and plugins ---------------------------------------------------------------------
 
 
