@@ -1,15 +1,19 @@
 """Order tracking: apply what the exchange reports to our orders, fills, positions and balances.
 
-Each event is applied in one unit of work, then the resulting domain events are published. The execution store
-is the idempotency key: an execution already stored changes nothing, so duplicated delivery (stream plus REST
-backfill, or a replayed journal) is harmless. An execution that arrives before its order is known is kept and
-applied when the order is reported.
+Each event is applied in one unit of work (or a batch of them in one, `handle_many`), then the resulting domain
+events are published. The execution store is the idempotency key: an execution already stored changes nothing,
+so duplicated delivery (stream plus REST backfill, or a replayed journal) is harmless. That includes the same
+fill in another form (REST's TradesHistory has no client order id and a coarser time than the stream):
+`same_fill` decides, and a report of a used exec id that is not the same fill raises
+`ConflictingExecutionError`. An execution that arrives before its order is known is kept and applied when the
+order is reported.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 
 import attrs
 
@@ -23,8 +27,10 @@ from galfriday.domain.events import (
     PositionChanged,
 )
 from galfriday.domain.executions import Execution
+from galfriday.domain.fill_identity import DEFAULT_TIME_TOLERANCE, same_fill
 from galfriday.domain.orders import Order
 from galfriday.domain.positions import Position
+from galfriday.errors import DuplicateKeyError, InvalidValueError
 from galfriday.ports.bus import EventBus
 from galfriday.ports.stores import Store, UnitOfWork
 
@@ -32,11 +38,16 @@ log = logging.getLogger(__name__)
 
 
 class OrderTracker:
-    """Keeps the store in step with the exchange, one event at a time."""
+    """Keeps the store in step with the exchange, one event (or one batch of events) at a time."""
 
-    def __init__(self, store: Store, bus: EventBus) -> None:
+    def __init__(
+        self, store: Store, bus: EventBus, *, fill_time_tolerance: timedelta = DEFAULT_TIME_TOLERANCE
+    ) -> None:
+        if fill_time_tolerance < timedelta(0):
+            raise InvalidValueError("fill_time_tolerance", fill_time_tolerance, "a timedelta of zero or more")
         self._store = store
         self._bus = bus
+        self._fill_time_tolerance = fill_time_tolerance
 
     async def record_placed(self, order: Order) -> None:
         """Persist an order we are about to send (or have sent), before any report about it can arrive."""
@@ -46,70 +57,97 @@ class OrderTracker:
 
     async def handle(self, event: ExchangeEvent) -> list[DomainEvent]:
         """Apply one exchange event; publish it and the domain events it caused; return the latter."""
+        async with self._store.unit_of_work() as uow:
+            produced = await self._apply(uow, event)
+            await uow.commit()
+        await self._publish(event, produced)
+        return produced
+
+    async def handle_many(self, events: Sequence[ExchangeEvent]) -> list[DomainEvent]:
+        """Apply events in order in one unit of work, each as `handle` would; then publish each event and its
+        domain events in the same order as one by one; return all the domain events.
+
+        All or nothing: if any event is refused, nothing is stored or published and the error propagates (the
+        caller can then apply the events one by one to learn which). One transaction for a backfill's hundreds
+        of fills instead of one each.
+        """
+        produced: list[list[DomainEvent]] = []
+        async with self._store.unit_of_work() as uow:
+            for event in events:
+                produced.append(await self._apply(uow, event))
+            await uow.commit()
+        for event, caused in zip(events, produced, strict=True):
+            await self._publish(event, caused)
+        return [domain_event for caused in produced for domain_event in caused]
+
+    async def _apply(self, uow: UnitOfWork, event: ExchangeEvent) -> list[DomainEvent]:
         if isinstance(event, ExecutionReported):
-            produced = await self._on_execution(event.execution)
-        elif isinstance(event, OrderReported):
-            produced = await self._on_order(event)
-        elif isinstance(event, BalanceReported):
-            produced = await self._on_balance(event)
-        else:
-            produced = []
+            return await self._on_execution(uow, event.execution)
+        if isinstance(event, OrderReported):
+            return await _on_order(uow, event)
+        if isinstance(event, BalanceReported):
+            return await _on_balance(uow, event)
+        return []
+
+    async def _publish(self, event: ExchangeEvent, produced: list[DomainEvent]) -> None:
         await self._bus.publish(event.topic, event)
         for domain_event in produced:
             await self._bus.publish(domain_event.topic, domain_event)
-        return produced
 
-    async def _on_execution(self, execution: Execution) -> list[DomainEvent]:
-        async with self._store.unit_of_work() as uow:
-            if not await uow.executions.add(execution):
-                return []
-            order = await _find_order(uow, execution.order_id, execution.client_order_id)
-            if order is None:
-                log.info(
-                    "execution %s arrived before order %s; kept for later",
-                    execution.exec_id,
-                    execution.order_id,
-                )
-                await uow.commit()
-                return []
-            _, produced = await _apply_executions(uow, order, [execution])
-            await uow.commit()
-        return produced
-
-    async def _on_order(self, event: OrderReported) -> list[DomainEvent]:
-        report = event.order
-        async with self._store.unit_of_work() as uow:
-            order = await _find_order(uow, report.exchange_order_id, report.client_order_id)
-            produced: list[DomainEvent] = []
-            if order is None:
-                order = _adopt(report)
-                await uow.orders.add(order)
-            if report.exchange_order_id is not None:
-                pending = await uow.executions.for_order(report.exchange_order_id)
-                order, produced = await _apply_executions(uow, order, pending)
-            change = order.apply_status(
-                report.status,
-                event.occurred_at,
-                filled_quantity=report.filled_quantity,
-                exchange_order_id=report.exchange_order_id,
-                reason=report.reason,
+    async def _on_execution(self, uow: UnitOfWork, execution: Execution) -> list[DomainEvent]:
+        if not await self._is_new(uow, execution):
+            return []
+        order = await _find_order(uow, execution.order_id, execution.client_order_id)
+        if order is None:
+            log.info(
+                "execution %s arrived before order %s; kept for later", execution.exec_id, execution.order_id
             )
-            if change.order != order:
-                await uow.orders.save(change.order)
-            produced += change.events
-            await uow.commit()
+            return []
+        _, produced = await _apply_executions(uow, order, [execution])
         return produced
 
-    async def _on_balance(self, event: BalanceReported) -> list[DomainEvent]:
-        async with self._store.unit_of_work() as uow:
-            previous = await uow.balances.get(event.balance.asset)
-            if previous == event.balance:
-                return []
-            await uow.balances.save(event.balance)
-            await uow.commit()
-        return [
-            BalanceChanged(previous=previous, current=event.balance, occurred_at=event.balance.updated_at)
-        ]
+    async def _is_new(self, uow: UnitOfWork, execution: Execution) -> bool:
+        """Store the execution if its exec id is new; a known one must be the same fill (else it raises)."""
+        try:
+            return await uow.executions.add(execution)
+        except DuplicateKeyError:
+            stored = await uow.executions.get(execution.exec_id)
+            if stored is None:
+                raise
+        same_fill(stored, execution, self._fill_time_tolerance)
+        log.debug("execution %s is already stored in another form; kept the stored one", execution.exec_id)
+        return False
+
+
+async def _on_order(uow: UnitOfWork, event: OrderReported) -> list[DomainEvent]:
+    report = event.order
+    order = await _find_order(uow, report.exchange_order_id, report.client_order_id)
+    produced: list[DomainEvent] = []
+    if order is None:
+        order = _adopt(report)
+        await uow.orders.add(order)
+    if report.exchange_order_id is not None:
+        pending = await uow.executions.for_order(report.exchange_order_id)
+        order, produced = await _apply_executions(uow, order, pending)
+    change = order.apply_status(
+        report.status,
+        event.occurred_at,
+        filled_quantity=report.filled_quantity,
+        exchange_order_id=report.exchange_order_id,
+        reason=report.reason,
+    )
+    if change.order != order:
+        await uow.orders.save(change.order)
+    produced += change.events
+    return produced
+
+
+async def _on_balance(uow: UnitOfWork, event: BalanceReported) -> list[DomainEvent]:
+    previous = await uow.balances.get(event.balance.asset)
+    if previous == event.balance:
+        return []
+    await uow.balances.save(event.balance)
+    return [BalanceChanged(previous=previous, current=event.balance, occurred_at=event.balance.updated_at)]
 
 
 async def _find_order(
