@@ -31,7 +31,11 @@ from typing import Any
 
 import harness
 
-from galfriday.adapters.postgres.audit_repositories import PREDICTION_COLUMNS, PREDICTION_COPY_ROWS
+from galfriday.adapters.postgres.audit_repositories import (
+    PREDICTION_COLUMNS,
+    PREDICTION_COPY_ROWS,
+    prediction_row,
+)
 from galfriday.adapters.postgres.store import PostgresStore
 from galfriday.domain.experiments import PredictionRecord
 from galfriday.testing import samples
@@ -89,24 +93,6 @@ def predictions(count: int, tag: str) -> list[PredictionRecord]:
         )
         for i in range(count)
     ]
-
-
-def row(record: PredictionRecord) -> Row:
-    """The prediction as raw statement parameters (built before timing)."""
-    return (
-        record.id,
-        record.model_name,
-        record.version,
-        record.experiment_id,
-        None if record.arm is None else record.arm.value,
-        record.routing_key,
-        record.acted,
-        {name: list(values) for name, values in record.outputs.items()},
-        record.latency_seconds,
-        record.at,
-        record.bucket,
-        record.features_hash,
-    )
 
 
 async def measure(dsn: str, *, batches: int) -> harness.Report:
@@ -167,7 +153,9 @@ async def measure(dsn: str, *, batches: int) -> harness.Report:
             batches_of = {way: [predictions(size, f"{way}-{k}") for k in range(per_repeat)] for way in ways}
             writes: dict[str, list[Callable[[], Awaitable[None]]]] = {
                 way: [
-                    through_store(batch) if way == "store" else raw(way, [row(record) for record in batch])
+                    through_store(batch)
+                    if way == "store"
+                    else raw(way, [prediction_row(record) for record in batch])
                     for batch in batches_of[way]
                 ]
                 for way in ways

@@ -385,8 +385,8 @@ WHERE model_name = $1 AND version = $4 AND ($2::timestamptz IS NULL OR at >= $2)
 """
 
 
-def _prediction_record(record: PredictionRecord) -> tuple[Any, ...]:
-    """The row as COPY takes it (floats in binary, exact)."""
+def prediction_row(record: PredictionRecord) -> tuple[Any, ...]:
+    """The prediction as one row in `PREDICTION_COLUMNS` order, as COPY takes it (floats in binary, exact)."""
     return (
         record.id,
         record.model_name,
@@ -405,9 +405,7 @@ def _prediction_record(record: PredictionRecord) -> tuple[Any, ...]:
 
 def _prediction_columns(records: Sequence[PredictionRecord]) -> list[list[Any]]:
     """The batch as one array per column, for `unnest`; floats as their shortest exact text."""
-    columns = [
-        list(column) for column in zip(*(_prediction_record(record) for record in records), strict=True)
-    ]
+    columns = [list(column) for column in zip(*(prediction_row(record) for record in records), strict=True)]
     columns[8] = [repr(value) for value in columns[8]]
     columns[10] = [None if value is None else repr(value) for value in columns[10]]
     return columns
@@ -444,7 +442,7 @@ class PostgresPredictions(_Repository):
             return _count(await session.execute("predictions.add_many", _INSERT_PREDICTIONS, *columns))
         await session.execute("predictions.add_many", _CREATE_PREDICTION_STAGING)
         await session.copy_records(
-            PREDICTION_STAGING_TABLE, PREDICTION_COLUMNS, (_prediction_record(record) for record in batch)
+            PREDICTION_STAGING_TABLE, PREDICTION_COLUMNS, (prediction_row(record) for record in batch)
         )
         return _count(await session.execute("predictions.add_many", _MOVE_STAGED_PREDICTIONS))
 
