@@ -81,9 +81,17 @@ def _redacted(value: Any) -> Any:
 
 @cli.command("config")
 @click.option("--env", "list_env", is_flag=True, help="List the environment variables galfriday reads.")
+@click.option(
+    "--reference", is_flag=True, help="Print the configuration reference (docs/configuration.md) as Markdown."
+)
 @click.pass_obj
-def show_config(obj: CliContext, list_env: bool) -> None:
+def show_config(obj: CliContext, list_env: bool, reference: bool) -> None:
     """Print the effective configuration (secrets redacted) as JSON."""
+    if reference:
+        from galfriday.config_reference import reference_markdown
+
+        click.echo(reference_markdown(), nl=False)
+        return
     if list_env:
         for name, key in ENVIRONMENT_VARIABLES.items():
             click.echo(f"{name}\t{key}")
