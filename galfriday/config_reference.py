@@ -5,7 +5,7 @@ the environment variable from `ENVIRONMENT_VARIABLES`, the meaning from the attr
 galfriday/config.py (or, for a key that has none yet, from `MEANINGS` below). A test compares the committed
 file with this output, so the reference cannot silently go stale.
 
-    python -m galfriday.config_reference            # print it
+    python -m galfriday.config_reference            # print it (as does `galfriday config --reference`)
     python -m galfriday.config_reference --write    # rewrite docs/configuration.md
     python -m galfriday.config_reference --check    # exit 1 when docs/configuration.md differs
 """
@@ -262,7 +262,8 @@ def reference_markdown() -> str:
         " environment. `GALFRIDAY_<SECTION>_<KEY>` sets `[section] key`, and `GALFRIDAY_<SECTION>` alone sets"
         " the section's `adapter`. Tables (`settings`, `policies`, `tolerances`) are set in the file only."
         " Every section has working defaults, so no file is needed to start. `galfriday config` prints the"
-        " effective configuration (secrets redacted), `galfriday config --env` every variable. Two more variables"
+        " effective configuration (secrets redacted), `galfriday config --env` every variable, `galfriday config"
+        " --reference` this page. Two more variables"
         " are read outside the sections: `GALFRIDAY_CONFIG` (the file) and `GALFRIDAY_DISABLE_PLUGINS`"
         " (comma-separated entry-point names of plugins not to load).",
         "",

@@ -53,3 +53,13 @@ def test_check_reports_a_stale_file(tmp_path, monkeypatch) -> None:
     assert main(["--check"]) == 1
     assert main(["--write"]) == 0
     assert main(["--check"]) == 0
+
+
+def test_galfriday_config_reference_prints_the_reference() -> None:
+    from click.testing import CliRunner
+
+    from galfriday.cli import cli
+
+    result = CliRunner().invoke(cli, ["config", "--reference"])
+    assert result.exit_code == 0
+    assert result.output == reference_markdown()
