@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 import attrs
 import pytest
@@ -17,7 +18,7 @@ from galfriday.domain.executions import Execution, OrderSide
 from galfriday.domain.order_status import OrderStatus
 from galfriday.domain.orders import Order
 from galfriday.errors import InvalidValueError, OrderGateClosedError, OutcomeUnknownError, TradingHaltedError
-from galfriday.ports.exchange import ExchangeStream
+from galfriday.ports.exchange import ExchangeAccount, ExchangeStream
 from galfriday.services.order_gate import OrderGate
 from galfriday.services.stream_recovery import GATE_SOURCE, StreamRecovery
 from galfriday.services.trading_gate import TradingGate
@@ -35,14 +36,23 @@ async def world() -> AsyncIterator[World]:
 
 
 def recovery_for(
-    world: World, *, poll: float = SLOW_POLL, stream: ExchangeStream | None = None
+    world: World,
+    *,
+    poll: float = SLOW_POLL,
+    stream: ExchangeStream | None = None,
+    account: object | None = None,
+    gate: OrderGate | None = None,
+    trading_gate: TradingGate | None = None,
 ) -> StreamRecovery:
+    """The service on the world's exchange (or the `account` standing in for it, a wrapper of it)."""
     return StreamRecovery(
-        world.exchange,
+        cast(ExchangeAccount, account or world.exchange),
         stream or world.exchange,
         world.tracker,
         world.store,
         world.clock,
+        gate=gate,
+        trading_gate=trading_gate,
         poll_interval=poll,
         retry_delay=0.01,
     )
@@ -217,15 +227,7 @@ async def test_fills_before_the_service_started_are_recovered_at_start(world: Wo
 async def test_an_external_gate_hold_survives_the_stream_becoming_healthy(world: World) -> None:
     gate = OrderGate()
     gate.close("reconciliation", "drift too large")
-    recovery = StreamRecovery(
-        world.exchange,
-        world.exchange,
-        world.tracker,
-        world.store,
-        world.clock,
-        gate=gate,
-        poll_interval=SLOW_POLL,
-    )
+    recovery = recovery_for(world, gate=gate)
     await recovery.start()
     try:
         assert gate.reasons() == {"reconciliation": "drift too large"}
@@ -285,16 +287,23 @@ async def test_fed_by_another_reader_of_the_stream_it_recovers_the_same(world: W
     await recovery.close()
 
 
-class LaggingAccount:
-    """The FakeExchange as an account whose trade history lags: the first `lagging` calls of
-    `trades_since` do not show the latest fills yet, while the orders already show them filled."""
+class WorldAccount:
+    """The FakeExchange as the account, every call passed through but those a subclass answers itself."""
 
-    def __init__(self, world: World, lagging: int) -> None:
+    def __init__(self, world: World) -> None:
         self._exchange = world.exchange
-        self.lagging = lagging
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._exchange, name)
+
+
+class LaggingAccount(WorldAccount):
+    """An account whose trade history lags: the first `lagging` calls of `trades_since` do not show the
+    latest fills yet, while the orders already show them filled."""
+
+    def __init__(self, world: World, lagging: int) -> None:
+        super().__init__(world)
+        self.lagging = lagging
 
     async def trades_since(self, since: datetime) -> list[Execution]:
         if self.lagging > 0:
@@ -305,14 +314,7 @@ class LaggingAccount:
 
 async def test_an_order_still_short_of_fills_makes_the_backfill_look_further_back(world: World) -> None:
     account = LaggingAccount(world, lagging=0)
-    recovery = StreamRecovery(
-        account,  # type: ignore[arg-type]
-        world.exchange,
-        world.tracker,
-        world.store,
-        world.clock,
-        poll_interval=SLOW_POLL,
-    )
+    recovery = recovery_for(world, account=account)
     await recovery.start(consume=False)
     order = await world.submit()
     await world.fill_against(order)
@@ -341,15 +343,7 @@ async def test_a_stream_fill_already_stored_in_rests_form_is_skipped_not_an_erro
 async def test_stream_health_is_fed_into_the_trading_gate_that_reconciliation_halts(world: World) -> None:
     trading_gate = TradingGate()
     trading_gate.halt("reconciliation", "drift too large")
-    recovery = StreamRecovery(
-        world.exchange,
-        world.exchange,
-        world.tracker,
-        world.store,
-        world.clock,
-        trading_gate=trading_gate,
-        poll_interval=SLOW_POLL,
-    )
+    recovery = recovery_for(world, trading_gate=trading_gate)
     await recovery.start()
     try:
         world.exchange.disconnect()
@@ -365,15 +359,12 @@ async def test_stream_health_is_fed_into_the_trading_gate_that_reconciliation_ha
         await recovery.close()
 
 
-class UnreachableAccount:
-    """The FakeExchange as an account that cannot be reached for its first `failures` order listings."""
+class UnreachableAccount(WorldAccount):
+    """An account that cannot be reached for its first `failures` order listings."""
 
     def __init__(self, world: World, failures: int) -> None:
-        self._exchange = world.exchange
+        super().__init__(world)
         self.failures = failures
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._exchange, name)
 
     async def open_orders(self) -> list[Order]:
         if self.failures > 0:
@@ -388,15 +379,7 @@ async def test_an_unreachable_account_at_start_keeps_trading_halted_until_a_retr
     order = await world.submit()
     await world.fill_against(order)  # nobody reads the stream yet
     account = UnreachableAccount(world, failures=3)
-    recovery = StreamRecovery(
-        account,  # type: ignore[arg-type]
-        world.exchange,
-        world.tracker,
-        world.store,
-        world.clock,
-        poll_interval=SLOW_POLL,
-        retry_delay=0.01,
-    )
+    recovery = recovery_for(world, account=account)
 
     await recovery.start()
     try:
@@ -413,15 +396,7 @@ async def test_a_backfill_the_account_cannot_answer_is_retried_without_holding_u
     world: World,
 ) -> None:
     account = UnreachableAccount(world, failures=0)
-    recovery = StreamRecovery(
-        account,  # type: ignore[arg-type]
-        world.exchange,
-        world.tracker,
-        world.store,
-        world.clock,
-        poll_interval=SLOW_POLL,
-        retry_delay=0.01,
-    )
+    recovery = recovery_for(world, account=account)
     await recovery.start(consume=False)
     order = await world.submit()
     await world.fill_against(order)  # the stream's report of it is lost: nobody applies it
