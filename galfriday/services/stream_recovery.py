@@ -3,8 +3,8 @@ the account what happened and apply that too, so that nothing is lost and nothin
 
 `StreamRecovery` is the consumer of an exchange stream. Every stream event goes through `OrderTracker`
 (whose execution store is the idempotency key, so an execution seen on the stream and again by REST counts
-once), one at a time with the backfills: two units of work applying fills to the same order concurrently
-could lose one. When another component reads the stream (the runtime's order intake), start with
+once, whatever form each gives it), one at a time with the backfills: two units of work applying fills to the
+same order concurrently could lose one. When another component reads the stream (the runtime's order intake), start with
 `consume=False` and give that component `apply` as its handler and `observe` as its observer.
 
 A backfill runs at start, on every `StreamRecoveryNeeded` (a reconnect or a sequence gap) and when
@@ -20,7 +20,8 @@ A backfill:
 2. asks for fills since the last persisted execution (or the start of the loss, or the previous backfill,
    whichever is earliest) minus a safety margin; if an order still shows more filled on the exchange than
    its stored executions add up to, it looks again from that order's creation;
-3. applies the fills first and the order reports second (the order the stream uses), then the balances.
+3. applies the fills first and the order reports second (the order the stream uses), then the balances, in
+   batches of `BATCH_SIZE` events per unit of work (`OrderTracker.handle_many`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -45,7 +46,7 @@ from galfriday.domain.events import (
 )
 from galfriday.domain.executions import Execution
 from galfriday.domain.orders import Order
-from galfriday.errors import DomainError, DuplicateKeyError, ExchangeError, InvalidValueError
+from galfriday.errors import DomainError, ExchangeError, InvalidValueError
 from galfriday.ports.clock import Clock
 from galfriday.ports.exchange import ExchangeAccount, ExchangeStream
 from galfriday.ports.stores import Store
@@ -59,6 +60,9 @@ log = logging.getLogger(__name__)
 
 GATE_SOURCE = "stream"
 """The order gate's source name for holds placed by stream recovery."""
+
+BATCH_SIZE = 500
+"""Recovered events applied per unit of work (one transaction for a backfill's fills, not one per fill)."""
 
 
 @frozen
@@ -178,19 +182,10 @@ class StreamRecovery:
         """Apply one stream event through the tracker, never while a backfill is applying its own.
 
         An execution already stored in another form (REST's TradesHistory has no client order id and a
-        coarser time than the stream) is the same fill: the stored one is kept and this one is skipped.
+        coarser time than the stream) is the same fill, which the tracker ignores.
         """
         async with self._lock:
-            try:
-                return await self._tracker.handle(event)
-            except DuplicateKeyError:
-                if not isinstance(event, ExecutionReported):
-                    raise
-                log.info(
-                    "execution %s is already stored in another form (stream vs REST); kept the stored one",
-                    event.execution.exec_id,
-                )
-                return []
+            return await self._tracker.handle(event)
 
     async def observe(self, event: ExchangeEvent) -> None:
         """Act on what an applied event says about the stream: backfill, poll, close or open the gate."""
@@ -317,11 +312,11 @@ class StreamRecovery:
                 executions += more
                 extra_new, extra_refused = await self._apply_executions(more)
                 new, refused = new + extra_new, refused + extra_refused
-            for order in reports:
-                refused += await self._apply(OrderReported(order, order.updated_at))
             balances = await self._account.balances()
-            for balance in balances:
-                refused += await self._apply(BalanceReported(balance))
+            refused += await self._apply_all(
+                [OrderReported(order, order.updated_at) for order in reports]
+                + [BalanceReported(balance) for balance in balances]
+            )
             finished = self._clock.now()
             report = RecoveryReport(
                 reason=reason,
@@ -385,14 +380,13 @@ class StreamRecovery:
     async def _apply_executions(self, executions: list[Execution]) -> tuple[int, int]:
         """Apply the fills the store does not hold yet, oldest first; how many, and how many were refused.
 
-        A stored fill is never offered again: the stream's form of it (with the client order id and the
-        exact time) and REST's differ, and the store refuses a different execution under a known exec id.
+        A fill the store holds is not offered again (the tracker would find it the same fill and ignore it);
+        counting the others is how a backfill reports what it recovered.
         """
         async with self._store.unit_of_work() as uow:
             fresh = {e.exec_id: e for e in executions if await uow.executions.get(e.exec_id) is None}
-        refused = 0
-        for execution in sorted(fresh.values(), key=lambda e: (e.timestamp, e.exec_id)):
-            refused += await self._apply(ExecutionReported(execution))
+        ordered = sorted(fresh.values(), key=lambda e: (e.timestamp, e.exec_id))
+        refused = await self._apply_all([ExecutionReported(execution) for execution in ordered])
         return len(fresh), refused
 
     async def _short_of_fills(self, reports: list[Order]) -> list[Order]:
@@ -406,6 +400,22 @@ class StreamRecovery:
                 if sum((e.quantity for e in stored), Decimal(ZERO)) < report.filled_quantity:
                     short.append(report)
         return short
+
+    async def _apply_all(self, events: Sequence[ExchangeEvent]) -> int:
+        """Apply recovered events in order, `BATCH_SIZE` to a unit of work; how many the domain refused.
+
+        A batch the domain refuses is applied again one event at a time, so that one refused event (logged and
+        counted) does not cost the others; the tracker publishes the same events either way.
+        """
+        refused = 0
+        for start in range(0, len(events), BATCH_SIZE):
+            batch = events[start : start + BATCH_SIZE]
+            try:
+                await self._tracker.handle_many(batch)
+            except DomainError:
+                for event in batch:
+                    refused += await self._apply(event)
+        return refused
 
     async def _apply(self, event: ExchangeEvent) -> int:
         """Apply one recovered event; 1 if the domain refused it (logged), else 0."""
