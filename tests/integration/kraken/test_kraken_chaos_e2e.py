@@ -10,25 +10,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from kraken_sim_market import simulator, streaming_exchange
+from kraken_sim_truth import SYMBOL, converge, place_limit
 
 from galfriday.adapters.kraken.stream import StreamSettings
 from galfriday.adapters.memory.bus import MemoryEventBus
 from galfriday.adapters.memory.clock import SystemClock
 from galfriday.adapters.memory.store import MemoryStore
-from galfriday.domain.executions import Execution, OrderSide
-from galfriday.domain.orders import Order, OrderType
+from galfriday.domain.executions import OrderSide
+from galfriday.domain.orders import Order
 from galfriday.errors import ExchangeError
 from galfriday.services.order_tracking import OrderTracker
 from galfriday.services.stream_recovery import StreamRecovery
 from galfriday.testing.kraken_simulator import KrakenSimulator
 
-SYMBOL = "BTC/USD"
 ORDERS_PER_SIDE = 100
 ORDER_QUANTITY = Decimal("0.0100")
 TRADE_QUANTITY = Decimal("0.0005")
@@ -40,37 +40,6 @@ SEED = 20261124
 async def sim() -> AsyncIterator[KrakenSimulator]:
     async with simulator() as sim:
         yield sim
-
-
-def key(execution: Execution) -> tuple[str, str, Decimal, Decimal, Decimal]:
-    return (execution.exec_id, execution.order_id, execution.quantity, execution.price, execution.fee)
-
-
-async def converged(sim: KrakenSimulator, store: MemoryStore) -> bool:
-    truth = sim.truth()
-    async with store.unit_of_work() as uow:
-        stored = await uow.executions.since(START_OF_TIME)
-        orders = {o.exchange_order_id: o for o in await uow.orders.list_updated_since(START_OF_TIME)}
-    if sorted(key(e) for e in stored) != sorted(key(e) for e in truth.domain_executions()):
-        return False
-    return all(
-        txid in orders
-        and orders[txid].filled_quantity == sim_order.vol_exec
-        and orders[txid].status.value == sim_order.ws_status
-        for txid, sim_order in truth.orders.items()
-    )
-
-
-async def wait_until(check: Callable[[], object], what: str, within: float) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        assert asyncio.get_running_loop().time() < deadline, f"{what} did not happen within {within}s"
-        await asyncio.sleep(0.1)
 
 
 FAULTS = ("drop", "outage", "silence", "duplicate", "reorder", "lose", "malformed", "rest", "rate_limit")
@@ -117,17 +86,16 @@ async def test_under_chaos_local_state_ends_identical_to_the_simulators_truth(si
                     (OrderSide.BUY, Decimal(29000 + 10 * i)),
                     (OrderSide.SELL, Decimal(31000 - 10 * i)),
                 ):
-                    order = Order.create(
-                        client_order_id=f"chaos-{side.value}-{i}",
-                        symbol=SYMBOL,
-                        side=side,
-                        order_type=OrderType.LIMIT,
-                        quantity=ORDER_QUANTITY,
-                        limit_price=price,
-                        at=SystemClock().now(),
+                    ours.append(
+                        await place_limit(
+                            kraken,
+                            tracker,
+                            client_order_id=f"chaos-{side.value}-{i}",
+                            side=side,
+                            price=price,
+                            quantity=ORDER_QUANTITY,
+                        )
                     )
-                    await tracker.record_placed(order)
-                    ours.append(await kraken.place_order(order))
             faults = list(FAULTS) * 4  # every kind, in a seeded random order
             rng.shuffle(faults)
             injected: list[str] = []
@@ -147,7 +115,7 @@ async def test_under_chaos_local_state_ends_identical_to_the_simulators_truth(si
                 if step % 20 == 0:
                     await asyncio.sleep(0.01)
 
-            await wait_until(lambda: converged(sim, store), "local state matching the simulator", within=90)
+            await converge(sim, store, within=90, balances=False)
         finally:
             await recovery.close()
 

@@ -9,25 +9,25 @@ order's fills adding up to what Kraken says it filled.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from kraken_sim_market import exchange, simulator, streaming_exchange
+from kraken_sim_truth import SYMBOL, converge, fill_key, place_limit, wait_for
 
 from galfriday.adapters.kraken.exchange import KrakenExchange
 from galfriday.adapters.memory.bus import MemoryEventBus
 from galfriday.adapters.memory.clock import SystemClock
 from galfriday.adapters.sqlite.store import SqliteStore
-from galfriday.domain.executions import Execution, OrderSide
-from galfriday.domain.orders import Order, OrderType
+from galfriday.domain.executions import OrderSide
+from galfriday.domain.orders import Order
 from galfriday.services.order_tracking import OrderTracker
 from galfriday.services.stream_recovery import StreamRecovery
 from galfriday.testing.kraken_simulator import KrakenSimulator
 
-SYMBOL = "BTC/USD"
 QUANTITY = Decimal("0.0100")
 BUY_PRICES = [Decimal(29000 + 100 * i) for i in range(10)]
 START_OF_TIME = datetime(2000, 1, 1, tzinfo=UTC)
@@ -62,36 +62,8 @@ async def place(
     n: int,
     quantity: Decimal = QUANTITY,
 ) -> Order:
-    order = Order.create(
-        client_order_id=f"e2e-{side.value}-{n}",
-        symbol=SYMBOL,
-        side=side,
-        order_type=OrderType.LIMIT,
-        quantity=quantity,
-        limit_price=price,
-        at=SystemClock().now(),
-    )
-    await tracker.record_placed(order)
-    return await kraken.place_order(order)
-
-
-def key(execution: Execution) -> tuple[str, str, Decimal, Decimal, Decimal]:
-    return (execution.exec_id, execution.order_id, execution.quantity, execution.price, execution.fee)
-
-
-async def converged(sim: KrakenSimulator, store: SqliteStore) -> bool:
-    """Whether the store holds exactly the simulator's fills, and each order's fills and status."""
-    truth = sim.truth()
-    async with store.unit_of_work() as uow:
-        stored = await uow.executions.since(START_OF_TIME)
-        orders = {o.exchange_order_id: o for o in await uow.orders.list_updated_since(START_OF_TIME)}
-    if sorted(key(e) for e in stored) != sorted(key(e) for e in truth.domain_executions()):
-        return False
-    return all(
-        txid in orders
-        and orders[txid].filled_quantity == sim_order.vol_exec
-        and orders[txid].status.value == sim_order.ws_status
-        for txid, sim_order in truth.orders.items()
+    return await place_limit(
+        kraken, tracker, client_order_id=f"e2e-{side.value}-{n}", side=side, price=price, quantity=quantity
     )
 
 
@@ -118,10 +90,7 @@ async def test_fills_while_only_rest_can_see_them_end_identical_to_the_truth(
             await asyncio.sleep(0.1)
         await kraken.cancel_order(buys[0].exchange_order_id or "")  # the lowest bid: never reached
 
-        deadline = asyncio.get_running_loop().time() + 15
-        while not await converged(sim, store):
-            assert asyncio.get_running_loop().time() < deadline, "local state never matched the simulator's"
-            await asyncio.sleep(0.1)
+        await converge(sim, store, within=15, balances=False)
     finally:
         await recovery.close()
 
@@ -150,26 +119,28 @@ async def test_fills_missed_by_the_stream_are_recovered_after_reconnect_and_gaps
         )
         await recovery.start()
         try:
-            await wait_until(lambda: recovery.gate.is_open, "the gate opening once the stream is healthy")
+            await wait_for(lambda: recovery.gate.is_open, "the gate opening once the stream is healthy")
             for i in range(20):
                 await place(kraken, tracker, OrderSide.BUY, Decimal(29000 + 50 * i), i, quantity)
 
             sim.chaos.duplicate_next(3)
             sim.chaos.reorder_next(3)
             await other_traders_sell(sim, 6)
-            await wait_until(lambda: converged(sim, store), "the stream applying duplicated, reordered fills")
+            await converge(
+                sim, store, within=15, what="the stream applying duplicated, reordered fills", balances=False
+            )
 
             sim.chaos.refuse_connections(1.5)
             sim.chaos.drop_connections("private")
-            await wait_until(lambda: not kraken.health().healthy, "the stream noticing the drop")
+            await wait_for(lambda: not kraken.health().healthy, "the stream noticing the drop")
             await other_traders_sell(sim, 55)
-            await wait_until(lambda: converged(sim, store), "recovery after the reconnect", within=30)
+            await converge(sim, store, within=30, what="recovery after the reconnect", balances=False)
             recovered = sum(r.executions_new for r in recovery.reports if r.reason == "reconnect")
             assert recovered > 0, "the reconnect's snapshot cannot hold 55 fills: some must come from REST"
 
             sim.chaos.drop_next(2)
             await other_traders_sell(sim, 5)
-            await wait_until(lambda: converged(sim, store), "recovery after the gap", within=30)
+            await converge(sim, store, within=30, what="recovery after the gap", balances=False)
             assert sum(r.executions_new for r in recovery.reports if r.reason == "gap") > 0
         finally:
             await recovery.close()
@@ -179,7 +150,7 @@ async def test_fills_missed_by_the_stream_are_recovered_after_reconnect_and_gaps
         stored = await uow.executions.since(START_OF_TIME)
         position = await uow.positions.get(SYMBOL)
     assert len(truth.executions) == 66
-    assert sorted(key(e) for e in stored) == sorted(key(e) for e in truth.domain_executions())
+    assert sorted(map(fill_key, stored)) == sorted(map(fill_key, truth.domain_executions()))
     assert position is not None
     assert position.quantity == sum((e.quantity for e in truth.domain_executions()), Decimal(0))
 
@@ -189,18 +160,6 @@ async def other_traders_sell(sim: KrakenSimulator, fills: int) -> None:
     for _ in range(fills):
         sim.market.trade(SYMBOL, OrderSide.SELL, Decimal("29000.0"), QUANTITY)
         await asyncio.sleep(0.005)
-
-
-async def wait_until(check: Callable[[], object], what: str, within: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        assert asyncio.get_running_loop().time() < deadline, f"{what} did not happen within {within}s"
-        await asyncio.sleep(0.05)
 
 
 async def test_a_restart_recovers_the_fills_made_while_the_process_was_down(
@@ -218,7 +177,9 @@ async def test_a_restart_recovers_the_fills_made_while_the_process_was_down(
         for i, price in enumerate(BUY_PRICES):
             await place(kraken, tracker, OrderSide.BUY, price, i)
         await other_traders_sell(sim, 3)
-        await wait_until(lambda: converged(sim, first), "the first process applying the first fills")
+        await converge(
+            sim, first, within=15, what="the first process applying the first fills", balances=False
+        )
         await recovery.close()
     await first.close()
 
@@ -233,7 +194,9 @@ async def test_a_restart_recovers_the_fills_made_while_the_process_was_down(
             recovery = StreamRecovery(kraken, kraken, tracker, second, SystemClock(), poll_interval=60.0)
             await recovery.start()
             try:
-                await wait_until(lambda: converged(sim, second), "the restarted process catching up")
+                await converge(
+                    sim, second, within=15, what="the restarted process catching up", balances=False
+                )
                 assert recovery.reports[0].reason == "start"
             finally:
                 await recovery.close()
