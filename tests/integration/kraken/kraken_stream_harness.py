@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -15,7 +16,7 @@ from galfriday.adapters.kraken.rest import KrakenRestClient
 from galfriday.adapters.kraken.stream import KrakenStream, StreamSettings
 from galfriday.adapters.kraken.ws_backoff import BackoffPolicy
 from galfriday.config import Secret
-from galfriday.domain.events import ExchangeEvent
+from galfriday.domain.events import ExchangeEvent, ExecutionReported
 from galfriday.testing.kraken_simulator import KrakenSimulator
 
 KEY = "stream-api-key"
@@ -50,6 +51,10 @@ class Collected:
 
     def of(self, kind: type[E]) -> list[E]:
         return [event for event in self.events if isinstance(event, kind)]
+
+    def fill_counts(self) -> Counter[str]:
+        """How many times each fill (exec id) was reported: a fill counted twice shows as 2."""
+        return Counter(event.execution.exec_id for event in self.of(ExecutionReported))
 
     async def until(self, predicate: Callable[[list[ExchangeEvent]], bool], within: float = 5.0) -> None:
         async with asyncio.timeout(within):
