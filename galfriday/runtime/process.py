@@ -93,12 +93,16 @@ class Runtime:
         exchange = app.exchange
         stream: ExchangeStream = exchange
         self.tracker = OrderTracker(app.store, app.event_bus)
+        self.trading_gate = TradingGate()
+        """One gate for new orders: stream recovery holds it (key `stream`) while catching up, reconciliation
+        halts it while discrepancies await review."""
         self.recovery = StreamRecovery(
             exchange,
             stream,
             self.tracker,
             app.store,
             app.clock,
+            trading_gate=self.trading_gate,
             poll_interval=config.runtime.recovery_poll_seconds,
         )
         self.intake = OrderIntake(
@@ -114,7 +118,6 @@ class Runtime:
             exchange, app.store, app.clock, timeout=max(1, deadman_timeout), enabled=deadman_timeout > 0
         )
         self._first_backfill_done = asyncio.Event()
-        self.trading_gate = TradingGate()
         self.orders = OrderEntry(
             exchange,
             self.tracker,

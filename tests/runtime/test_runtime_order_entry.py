@@ -58,6 +58,7 @@ async def test_an_order_is_refused_and_not_recorded_while_the_stream_is_down() -
         await ready(runtime)
         runtime.app.exchange.disconnect()
         await eventually(lambda: not runtime.recovery.gate.is_open, "the order gate closed")
+        assert "stream" in runtime.trading_gate.reasons  # one gate holds the stream's and reconciliation's reasons
         with pytest.raises(OrderGateClosedError, match="stream"):
             await runtime.orders.place(bid(runtime, "refused-1"))
         assert runtime.metrics.registry.get_sample_value("galfriday_orders_held") == 1
