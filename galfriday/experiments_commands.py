@@ -9,7 +9,6 @@ as promoted that is not in production.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -19,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from galfriday.app import App
+from galfriday.cli_actor import command_actor
 from galfriday.cli_context import CliContext
 from galfriday.config import Config
 from galfriday.domain.experiment_evidence import ExperimentAssessment
@@ -45,13 +45,6 @@ def _run(config: Config, use: Callable[[ExperimentService], Awaitable[T]], *, ac
             return await use(ExperimentService(app.store, app.clock, promoter=promoter))
 
     return asyncio.run(run())
-
-
-def _default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cli"
 
 
 def experiment_document(experiment: Experiment) -> dict[str, Any]:
@@ -200,7 +193,7 @@ def status(obj: CliContext, experiment: str, as_json: bool) -> None:
 @experiments.command()
 @click.argument("experiment", required=False)
 @click.option("--all", "every", is_flag=True, help="Conclude every running experiment.")
-@click.option("--actor", default=_default_actor, help="Who promotes a winner (recorded in the registry).")
+@click.option("--actor", default=command_actor, help="Who promotes a winner (recorded in the registry).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document per experiment, one per line.")
 @click.pass_obj
 def conclude(obj: CliContext, experiment: str | None, every: bool, actor: str, as_json: bool) -> None:

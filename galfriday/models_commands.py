@@ -7,7 +7,6 @@ recorded with `--actor` (default: $USER) and `--reason`. `--json` prints one JSO
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from galfriday.app import App
+from galfriday.cli_actor import command_actor
 from galfriday.cli_context import CliContext
 from galfriday.config import Config
 from galfriday.domain.model_metadata import VersionMetadata
@@ -42,13 +42,6 @@ def _with_registry(
             return await use(registry)
 
     return asyncio.run(run())
-
-
-def _default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cli"
 
 
 def version_document(model: ModelVersion, aliases: dict[str, int] | None = None) -> dict[str, Any]:
@@ -114,7 +107,7 @@ def _feature(text: str) -> FeatureSpec:
 
 
 actor_option = click.option(
-    "--actor", default=_default_actor, show_default="$USER", help="Who makes the change (recorded)."
+    "--actor", default=command_actor, show_default="$USER", help="Who makes the change (recorded)."
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
 
