@@ -32,7 +32,11 @@ def level_digits(value: Decimal, precision: int) -> str:
     if exponent < -precision and value != value.quantize(Decimal(1).scaleb(-precision)):
         raise ValueError(f"{value} has more than {precision} decimals")
     # Decimal formatting, not int(): a hostile 5,000-digit size must not hit Python's int-string limit.
-    return f"{value.scaleb(precision):f}".partition(".")[0].lstrip("0")
+    try:
+        scaled = value.scaleb(precision)
+    except ArithmeticError:  # an exponent beyond the decimal context's range (a hostile `1e999999999`)
+        raise ValueError(f"{value!r} is too large to checksum") from None
+    return f"{scaled:f}".partition(".")[0].lstrip("0")
 
 
 def checksum_payload(

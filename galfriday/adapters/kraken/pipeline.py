@@ -394,7 +394,13 @@ class KrakenPipeline:
                 out.append(PrecisionUnknown(symbol))
         else:
             book = state.book
-            computed = state.checksum(book.asks(CHECKSUM_DEPTH), book.bids(CHECKSUM_DEPTH))
+            try:
+                computed = state.checksum(book.asks(CHECKSUM_DEPTH), book.bids(CHECKSUM_DEPTH))
+            except ValueError as error:  # a level the checksum cannot be computed over: wait for a snapshot
+                state.awaiting_snapshot = True
+                book.clear()
+                out.append(self._rejected(KrakenTranslationError(str(error), data)))
+                return
             if computed != data.checksum:
                 self.counters.checksum_mismatches += 1
                 state.awaiting_snapshot = True

@@ -77,6 +77,15 @@ def trade(exec_id: str, order_id: str = "O1", qty: str = "0.1") -> str:
 
 
 class TestBook:
+    def test_a_level_too_large_to_checksum_is_rejected_not_raised(self) -> None:
+        """A size with an exponent beyond Decimal's range once scaled (fuzzing found `66589e922734739`)."""
+        pipeline = KrakenPipeline(pairs=[MATIC_USD])
+        huge = frames.BOOK_SNAPSHOT.replace("6658.22734739", "66589e922734739")
+        [rejected] = feed(pipeline, huge)
+        assert isinstance(rejected, MessageRejected)
+        [reported, *_] = feed(pipeline, frames.BOOK_SNAPSHOT)
+        assert isinstance(reported, BookReported)
+
     def test_every_message_of_the_recorded_stream_verifies(self) -> None:
         pipeline = KrakenPipeline(pairs=[BTC_USD])
         outputs = feed(pipeline, *recorded_frames())
