@@ -3,9 +3,8 @@ real clock (polling intervals are hundredths of a second), and helpers to place 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -22,6 +21,7 @@ from galfriday.domain.orders import Order, OrderType
 from galfriday.ports.clock import Clock
 from galfriday.ports.exchange import StreamHealth
 from galfriday.services.order_tracking import OrderTracker
+from galfriday.testing.eventually import eventually as eventually  # re-exported: the tests wait with it
 
 PAIRS = (TradingPair("BTC/USD", price_precision=1, quantity_precision=8, min_quantity=Decimal("0.0001")),)
 PRICE = Decimal("49000.0")
@@ -80,20 +80,6 @@ async def make_world(clock: Clock | None = None) -> World:
     await store.start()
     bus = MemoryEventBus(maxsize=10_000)
     return World(clock, exchange, store, bus, OrderTracker(store, bus))
-
-
-async def eventually(check: Callable[[], object], what: str, within: float = 3.0) -> None:
-    """Wait until `check()` (sync or async) is truthy, or fail saying `what` never happened."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} did not happen within {within}s")
-        await asyncio.sleep(0.01)
 
 
 class LossyStream:

@@ -8,7 +8,6 @@ equals Kraken's" the same way.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from decimal import Decimal
 
 from galfriday.adapters.memory.clock import SystemClock
@@ -93,17 +92,3 @@ async def converge(
     while (why := await mismatch(sim, store, balances=balances)) is not None:
         assert loop.time() < deadline, f"{what}: no match with the simulator within {within}s: {why}"
         await asyncio.sleep(0.1)
-
-
-async def wait_for(check: Callable[[], object], what: str, within: float = 15.0) -> None:
-    """Poll `check` (sync or async) until it returns something truthy; fail naming `what` did not happen."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        assert loop.time() < deadline, f"{what} did not happen within {within}s"
-        await asyncio.sleep(0.05)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from kraken_sim_market import exchange, simulator, streaming_exchange
-from kraken_sim_truth import SYMBOL, converge, fill_key, place_limit, wait_for
+from kraken_sim_truth import SYMBOL, converge, fill_key, place_limit
 
 from galfriday.adapters.kraken.exchange import KrakenExchange
 from galfriday.adapters.memory.bus import MemoryEventBus
@@ -26,6 +26,7 @@ from galfriday.domain.executions import OrderSide
 from galfriday.domain.orders import Order
 from galfriday.services.order_tracking import OrderTracker
 from galfriday.services.stream_recovery import StreamRecovery
+from galfriday.testing.eventually import eventually
 from galfriday.testing.kraken_simulator import KrakenSimulator
 
 QUANTITY = Decimal("0.0100")
@@ -119,7 +120,7 @@ async def test_fills_missed_by_the_stream_are_recovered_after_reconnect_and_gaps
         )
         await recovery.start()
         try:
-            await wait_for(lambda: recovery.gate.is_open, "the gate opening once the stream is healthy")
+            await eventually(lambda: recovery.gate.is_open, "the gate opening once the stream is healthy", 15)
             for i in range(20):
                 await place(kraken, tracker, OrderSide.BUY, Decimal(29000 + 50 * i), i, quantity)
 
@@ -132,7 +133,7 @@ async def test_fills_missed_by_the_stream_are_recovered_after_reconnect_and_gaps
 
             sim.chaos.refuse_connections(1.5)
             sim.chaos.drop_connections("private")
-            await wait_for(lambda: not kraken.health().healthy, "the stream noticing the drop")
+            await eventually(lambda: not kraken.health().healthy, "the stream noticing the drop", 15)
             await other_traders_sell(sim, 55)
             await converge(sim, store, within=30, what="recovery after the reconnect", balances=False)
             recovered = sum(r.executions_new for r in recovery.reports if r.reason == "reconnect")
