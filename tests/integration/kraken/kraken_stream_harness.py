@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import pytest
+from kraken_sim_market import rest_client, simulator
 
-from galfriday.adapters.kraken.rate_limit import RateTier
 from galfriday.adapters.kraken.rest import KrakenRestClient
 from galfriday.adapters.kraken.stream import KrakenStream, StreamSettings
 from galfriday.adapters.kraken.ws_backoff import BackoffPolicy
-from galfriday.config import Secret
 from galfriday.domain.events import ExchangeEvent, ExecutionReported
 from galfriday.testing.kraken_simulator import KrakenSimulator
 
-KEY = "stream-api-key"
-SECRET = base64.b64encode(b"stream-secret!!!" * 4).decode()
-BALANCES = {"USD": "100000", "BTC": "2"}
-UNTHROTTLED = RateTier("tests", 10_000, 10_000)
 FAST = StreamSettings(
     silence_timeout=1.0,
     ping_interval=0.5,
@@ -75,20 +69,15 @@ class Collected:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[KrakenSimulator]:
-    simulator = KrakenSimulator(
-        api_key=KEY, api_secret=SECRET, balances=BALANCES, rate_tier=None, heartbeat_interval=0.2
-    )
-    await simulator.start()
-    simulator.market.seed_book("BTC/USD", levels=15)
-    try:
-        yield simulator
-    finally:
-        await simulator.close()
+    """The test account's simulator (kraken_sim_market's), beating 5 times a second, with a seeded book."""
+    async with simulator(heartbeat_interval=0.2) as started:
+        started.market.seed_book("BTC/USD", levels=15)
+        yield started
 
 
 @pytest.fixture
 async def rest(sim: KrakenSimulator) -> AsyncIterator[KrakenRestClient]:
-    async with KrakenRestClient(sim.rest_url, Secret(KEY), Secret(SECRET), tier=UNTHROTTLED) as client:
+    async with rest_client(sim) as client:
         yield client
 
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import pytest
-from kraken_sim_market import simulator, streaming_exchange
+from kraken_sim_market import streaming_exchange
 from kraken_sim_truth import SYMBOL, converge, place_limit
 
 from galfriday.adapters.kraken.stream import StreamSettings
@@ -34,12 +32,6 @@ ORDER_QUANTITY = Decimal("0.0100")
 TRADE_QUANTITY = Decimal("0.0005")
 START_OF_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 SEED = 20261124
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KrakenSimulator]:
-    async with simulator() as sim:
-        yield sim
 
 
 FAULTS = ("drop", "outage", "silence", "duplicate", "reorder", "lose", "malformed", "rest", "rate_limit")

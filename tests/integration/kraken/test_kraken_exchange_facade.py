@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-from kraken_sim_market import exchange, simulator
+from kraken_sim_market import exchange
 
 from galfriday.adapters.kraken.exchange import NO_STREAM, KrakenExchange
 from galfriday.domain.market_data import MarketChannel
 from galfriday.errors import ExchangeError
 from galfriday.testing.kraken_simulator import KrakenSimulator
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KrakenSimulator]:
-    async with simulator() as sim:
-        yield sim
 
 
 async def test_without_a_stream_the_facade_reports_itself_unhealthy(sim: KrakenSimulator) -> None:

@@ -3,10 +3,8 @@ builds it from configuration alone."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from kraken_sim_market import KEY, SECRET, simulator
+from kraken_sim_market import KEY, SECRET
 
 from galfriday.adapters.kraken.exchange import NO_STREAM, KrakenExchange
 from galfriday.app import App
@@ -14,12 +12,6 @@ from galfriday.config import config_from_mapping
 from galfriday.errors import ConfigurationError, StartupError
 from galfriday.plugins import build_plugin_manager, collect_adapters
 from galfriday.testing.kraken_simulator import KrakenSimulator
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KrakenSimulator]:
-    async with simulator() as sim:
-        yield sim
 
 
 def kraken_config(sim: KrakenSimulator, **extra: str) -> dict[str, str]:

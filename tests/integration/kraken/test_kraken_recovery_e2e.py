@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from kraken_sim_market import exchange, simulator, streaming_exchange
+from kraken_sim_market import exchange, streaming_exchange
 from kraken_sim_truth import SYMBOL, converge, fill_key, place_limit
 
 from galfriday.adapters.kraken.exchange import KrakenExchange
@@ -33,12 +33,6 @@ QUANTITY = Decimal("0.0100")
 BUY_PRICES = [Decimal(29000 + 100 * i) for i in range(10)]
 START_OF_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 SELL_PRICES = [Decimal(30100 + 100 * i) for i in range(10)]
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[KrakenSimulator]:
-    async with simulator() as sim:
-        yield sim
 
 
 @pytest.fixture
