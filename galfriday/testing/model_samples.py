@@ -7,8 +7,10 @@ reference batch of holdout rows with the native model's probabilities, lineage a
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -81,3 +83,14 @@ def sample_registration(
         metadata=VersionMetadata(**fields),
         parent_version=parent_version,
     )
+
+
+def register_arguments(registration: Registration, directory: Path, stem: str) -> list[str]:
+    """`registration` as files in `directory` (`<stem>.onnx`, `<stem>.json`), and the arguments naming them
+    that `galfriday models register NAME` takes after the name (artifact, `--feature`s, `--metadata`)."""
+    artifact = directory / f"{stem}.onnx"
+    artifact.write_bytes(registration.artifact)
+    metadata = directory / f"{stem}.json"
+    metadata.write_text(json.dumps(registration.metadata.to_json()))
+    features = [arg for spec in registration.features for arg in ("--feature", spec.name)]
+    return [str(artifact), *features, "--metadata", str(metadata)]

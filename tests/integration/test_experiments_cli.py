@@ -17,7 +17,7 @@ from galfriday.cli import cli
 from galfriday.domain.experiment_evidence import forecast_values, shadow_prediction_id
 from galfriday.domain.experiments import Arm, ExperimentOutcome, PredictionRecord
 from galfriday.domain.promotion_gates import HoldoutMetrics
-from galfriday.testing.model_samples import sample_registration
+from galfriday.testing.model_samples import register_arguments, sample_registration
 
 AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 NAME = "btc-direction"
@@ -42,12 +42,7 @@ def run(args: list[str], setup: Setup) -> str:
 def register(setup: Setup, tmp_path: Path, seed: int, brier: float) -> None:
     """Register a real ONNX version of btc-direction whose holdout Brier is `brier`."""
     registration = sample_registration(NAME, seed=seed, holdout=HoldoutMetrics("h1", brier, 0.6, 0.6))
-    artifact = tmp_path / f"model-{seed}.onnx"
-    artifact.write_bytes(registration.artifact)
-    metadata = tmp_path / f"model-{seed}.json"
-    metadata.write_text(json.dumps(registration.metadata.to_json()))
-    features = [arg for spec in registration.features for arg in ("--feature", spec.name)]
-    run(["models", "register", NAME, str(artifact), *features, "--metadata", str(metadata)], setup)
+    run(["models", "register", NAME, *register_arguments(registration, tmp_path, f"model-{seed}")], setup)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from galfriday.cli import cli
 from galfriday.domain.promotion_gates import HoldoutMetrics
-from galfriday.testing.model_samples import sample_registration
+from galfriday.testing.model_samples import register_arguments, sample_registration
 
 NAME = "btc-direction"
 
@@ -55,12 +55,7 @@ def as_json(config_file: Path, *args: str, code: int = 0) -> Any:
 def write_version(tmp_path: Path, seed: int, brier: float) -> list[str]:
     """An artifact file and a metadata file for `models register`; returns the arguments naming them."""
     registration = sample_registration(NAME, seed=seed, holdout=HoldoutMetrics("h1", brier, 0.6, 0.6))
-    artifact = tmp_path / f"model-{seed}.onnx"
-    artifact.write_bytes(registration.artifact)
-    metadata = tmp_path / f"model-{seed}.json"
-    metadata.write_text(json.dumps(registration.metadata.to_json()))
-    features = [arg for spec in registration.features for arg in ("--feature", spec.name)]
-    return [str(artifact), *features, "--metadata", str(metadata)]
+    return register_arguments(registration, tmp_path, f"model-{seed}")
 
 
 def test_register_records_a_development_version_with_its_onnx_versions(
