@@ -99,13 +99,17 @@ class LifecycleWorld:
         )
         self.scorer = HoldoutScorer(self.registry)
         self.evidence = LoggedEvidence(self.store, self.log)
-        self.rollout = RolloutService(
+        self.rollout = self.rollout_with(canary or plan())
+
+    def rollout_with(self, canary: CanaryPlan) -> RolloutService:
+        """A rollout service of this world's registry, experiments, predictions and evidence, on `canary`."""
+        return RolloutService(
             self.registry,
             self.experiments,
             PredictionServiceRouter(self.predictions),
             self.evidence,
             self.clock,
-            plan=canary or plan(),
+            plan=canary,
         )
 
     async def add_candles(self, candles: Sequence[Candle]) -> None:

@@ -18,7 +18,7 @@ from galfriday.domain.model_metadata import VersionMetadata
 from galfriday.domain.models import FeatureSpec, ModelStage
 from galfriday.errors import InvalidValueError
 from galfriday.services.model_registry import Registration
-from galfriday.services.rollout import PredictionServiceRouter, Rollout, RolloutService
+from galfriday.services.rollout import Rollout
 
 NOW = SWITCH + 1_500 * HOUR
 
@@ -259,14 +259,8 @@ async def test_a_candidate_slower_than_twice_the_control_for_five_minutes_is_rol
     world: LifecycleWorld,
 ) -> None:
     slow = await broken_candidate(world, slow_model())
-    strict = RolloutService(
-        world.registry,
-        world.experiments,
-        PredictionServiceRouter(world.predictions),
-        world.evidence,
-        world.clock,
-        plan=CanaryPlan.default(),  # latency p99 over 2x the control's, sustained 5 minutes
-    )
+    # the default plan: latency p99 over 2x the control's, sustained 5 minutes, rolls back
+    strict = world.rollout_with(CanaryPlan.default())
     rollout = await strict.start(MODEL, slow, reason="fast offline, slow live")
     await world.serve(LIVE, 0, 1_400)
     first = await strict.step(rollout)
@@ -294,14 +288,7 @@ async def test_a_promotion_the_gates_refuse_at_the_end_becomes_a_rollback(world:
 
 
 async def test_a_realised_drawdown_above_the_limit_rolls_back(world: LifecycleWorld) -> None:
-    strict = RolloutService(
-        world.registry,
-        world.experiments,
-        PredictionServiceRouter(world.predictions),
-        world.evidence,
-        world.clock,
-        plan=plan(max_drawdown=Decimal("2.5")),
-    )
+    strict = world.rollout_with(plan(max_drawdown=Decimal("2.5")))
     rollout = await strict.start(MODEL, 2, reason="drawdown limit", champion_holdout=world.champion_holdout)
     await world.serve(LIVE, 0, 5_000, stake=1.0)  # ~250 candidate trades at ~62 % wins: losing streaks happen
     step = await strict.step(rollout)
