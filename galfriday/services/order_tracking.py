@@ -33,6 +33,7 @@ from galfriday.domain.positions import Position
 from galfriday.errors import DuplicateKeyError, InvalidValueError
 from galfriday.ports.bus import EventBus
 from galfriday.ports.stores import Store, UnitOfWork
+from galfriday.services.tracked_state import TrackedState
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,9 @@ class OrderTracker:
     async def handle(self, event: ExchangeEvent) -> list[DomainEvent]:
         """Apply one exchange event; publish it and the domain events it caused; return the latter."""
         async with self._store.unit_of_work() as uow:
-            produced = await self._apply(uow, event)
+            state = TrackedState(uow)
+            produced = await self._apply(uow, state, event)
+            await state.flush()
             await uow.commit()
         await self._publish(event, produced)
         return produced
@@ -69,22 +72,24 @@ class OrderTracker:
 
         All or nothing: if any event is refused, nothing is stored or published and the error propagates (the
         caller can then apply the events one by one to learn which). One transaction for a backfill's hundreds
-        of fills instead of one each.
+        of fills instead of one each, and each changed order and position saved once (`TrackedState`).
         """
         produced: list[list[DomainEvent]] = []
         async with self._store.unit_of_work() as uow:
+            state = TrackedState(uow)
             for event in events:
-                produced.append(await self._apply(uow, event))
+                produced.append(await self._apply(uow, state, event))
+            await state.flush()
             await uow.commit()
         for event, caused in zip(events, produced, strict=True):
             await self._publish(event, caused)
         return [domain_event for caused in produced for domain_event in caused]
 
-    async def _apply(self, uow: UnitOfWork, event: ExchangeEvent) -> list[DomainEvent]:
+    async def _apply(self, uow: UnitOfWork, state: TrackedState, event: ExchangeEvent) -> list[DomainEvent]:
         if isinstance(event, ExecutionReported):
-            return await self._on_execution(uow, event.execution)
+            return await self._on_execution(uow, state, event.execution)
         if isinstance(event, OrderReported):
-            return await _on_order(uow, event)
+            return await _on_order(uow, state, event)
         if isinstance(event, BalanceReported):
             return await _on_balance(uow, event)
         return []
@@ -94,16 +99,18 @@ class OrderTracker:
         for domain_event in produced:
             await self._bus.publish(domain_event.topic, domain_event)
 
-    async def _on_execution(self, uow: UnitOfWork, execution: Execution) -> list[DomainEvent]:
+    async def _on_execution(
+        self, uow: UnitOfWork, state: TrackedState, execution: Execution
+    ) -> list[DomainEvent]:
         if not await self._is_new(uow, execution):
             return []
-        order = await _find_order(uow, execution.order_id, execution.client_order_id)
+        order = await state.find_order(execution.order_id, execution.client_order_id)
         if order is None:
             log.info(
                 "execution %s arrived before order %s; kept for later", execution.exec_id, execution.order_id
             )
             return []
-        _, produced = await _apply_executions(uow, order, [execution])
+        _, produced = await _apply_executions(state, order, [execution])
         return produced
 
     async def _is_new(self, uow: UnitOfWork, execution: Execution) -> bool:
@@ -119,16 +126,16 @@ class OrderTracker:
         return False
 
 
-async def _on_order(uow: UnitOfWork, event: OrderReported) -> list[DomainEvent]:
+async def _on_order(uow: UnitOfWork, state: TrackedState, event: OrderReported) -> list[DomainEvent]:
     report = event.order
-    order = await _find_order(uow, report.exchange_order_id, report.client_order_id)
+    order = await state.find_order(report.exchange_order_id, report.client_order_id)
     produced: list[DomainEvent] = []
     if order is None:
         order = _adopt(report)
-        await uow.orders.add(order)
+        await state.add_order(order)
     if report.exchange_order_id is not None:
         pending = await uow.executions.for_order(report.exchange_order_id)
-        order, produced = await _apply_executions(uow, order, pending)
+        order, produced = await _apply_executions(state, order, pending)
     change = order.apply_status(
         report.status,
         event.occurred_at,
@@ -137,7 +144,7 @@ async def _on_order(uow: UnitOfWork, event: OrderReported) -> list[DomainEvent]:
         reason=report.reason,
     )
     if change.order != order:
-        await uow.orders.save(change.order)
+        state.save_order(change.order)
     produced += change.events
     return produced
 
@@ -148,18 +155,6 @@ async def _on_balance(uow: UnitOfWork, event: BalanceReported) -> list[DomainEve
         return []
     await uow.balances.save(event.balance)
     return [BalanceChanged(previous=previous, current=event.balance, occurred_at=event.balance.updated_at)]
-
-
-async def _find_order(
-    uow: UnitOfWork, exchange_order_id: str | None, client_order_id: str | None
-) -> Order | None:
-    if exchange_order_id is not None:
-        order = await uow.orders.get_by_exchange_id(exchange_order_id)
-        if order is not None:
-            return order
-    if client_order_id is not None:
-        return await uow.orders.get(client_order_id)
-    return None
 
 
 def _adopt(report: Order) -> Order:
@@ -177,11 +172,11 @@ def _adopt(report: Order) -> Order:
 
 
 async def _apply_executions(
-    uow: UnitOfWork, order: Order, executions: Sequence[Execution]
+    state: TrackedState, order: Order, executions: Sequence[Execution]
 ) -> tuple[Order, list[DomainEvent]]:
     """Apply the executions the order has not seen yet, and move the position with each; save both."""
     produced: list[DomainEvent] = []
-    position = await uow.positions.get(order.symbol)
+    position = await state.position(order.symbol)
     for execution in sorted(executions, key=lambda e: (e.timestamp, e.exec_id)):
         change = order.apply_execution(execution)
         if change.order is order:
@@ -191,7 +186,7 @@ async def _apply_executions(
         position = (position or Position.flat(order.symbol, execution.timestamp)).apply_fill(execution)
         produced.append(PositionChanged(position=position, occurred_at=execution.timestamp))
     if produced:
-        await uow.orders.save(order)
+        state.save_order(order)
         assert position is not None
-        await uow.positions.save(position)
+        state.save_position(position)
     return order, produced
