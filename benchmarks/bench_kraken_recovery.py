@@ -15,6 +15,11 @@ accepts again to:
 Target: caught up in < 1 s (the median). Every repeat checks the store against the simulator's truth (same
 exec ids, none twice) and stops if they differ.
 
+The catch-up time is dominated by the reconnect (backoff with jitter, handshakes, snapshots) and varies a lot on
+a shared machine, so the REST backfill is also timed on its own (`kraken_recovery_backfill`: its
+`RecoveryReport`'s start to finish) against the same scenario run again with `OrderTracker.handle_many`
+applying each event in its own unit of work (baseline `per_event_units_of_work`, the tracker before batching).
+
     python benchmarks/bench_kraken_recovery.py [--quick] [--repeats N] [--fills N] [--outage S]
 """
 
@@ -26,6 +31,7 @@ import base64
 import logging
 import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +46,7 @@ from galfriday.adapters.memory.bus import MemoryEventBus
 from galfriday.adapters.memory.clock import SystemClock
 from galfriday.adapters.sqlite.store import SqliteStore
 from galfriday.config import Secret
+from galfriday.domain.events import DomainEvent, ExchangeEvent
 from galfriday.domain.executions import OrderSide
 from galfriday.domain.orders import Order, OrderType
 from galfriday.services.order_tracking import OrderTracker
@@ -53,6 +60,13 @@ UNTHROTTLED = RateTier("bench", 10_000, 10_000)
 FILL = Decimal("0.0001")
 PRICE = Decimal("25000.0")
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class PerEventTracker(OrderTracker):
+    """The baseline: a batch applied one event at a time, one unit of work each (as before `handle_many`)."""
+
+    async def handle_many(self, events: Sequence[ExchangeEvent]) -> list[DomainEvent]:
+        return [produced for event in events for produced in await self.handle(event)]
 
 
 async def stored_exec_ids(store: SqliteStore) -> list[str]:
@@ -97,13 +111,15 @@ async def one_recovery(
     return healthy, caught_up
 
 
-async def measure(repeats: int, fills: int, outage: float) -> dict[str, list[float]]:
+async def measure(
+    repeats: int, fills: int, outage: float, *, per_event: bool = False
+) -> dict[str, list[float]]:
     logging.getLogger("galfriday").setLevel(logging.ERROR)
     sim = KrakenSimulator(
         api_key=KEY, api_secret=SECRET, balances={"USD": "1000000", "BTC": "2"}, rate_tier=None
     )
     await sim.start()
-    results: dict[str, list[float]] = {"healthy": [], "caught_up": []}
+    results: dict[str, list[float]] = {"healthy": [], "caught_up": [], "backfill": []}
     with tempfile.TemporaryDirectory() as scratch:
         store = SqliteStore(Path(scratch) / "recovery.db")
         await store.start()
@@ -111,7 +127,9 @@ async def measure(repeats: int, fills: int, outage: float) -> dict[str, list[flo
             client = KrakenRestClient(sim.rest_url, Secret(KEY), Secret(SECRET), tier=UNTHROTTLED)
             stream = KrakenStream(sim.ws_url, sim.ws_auth_url, tokens=client, pair_source=client)
             async with KrakenExchange(client, stream) as kraken:
-                tracker = OrderTracker(store, MemoryEventBus(maxsize=1_000_000))
+                tracker = (PerEventTracker if per_event else OrderTracker)(
+                    store, MemoryEventBus(maxsize=1_000_000)
+                )
                 recovery = StreamRecovery(kraken, kraken, tracker, store, SystemClock(), poll_interval=60.0)
                 await recovery.start()
                 try:
@@ -133,7 +151,11 @@ async def measure(repeats: int, fills: int, outage: float) -> dict[str, list[flo
                         healthy, caught_up = await one_recovery(sim, kraken, recovery, store, fills, outage)
                         results["healthy"].append(healthy)
                         results["caught_up"].append(caught_up)
-                    new = [r.executions_new for r in recovery.reports if r.reason == "reconnect"]
+                    reconnects = [r for r in recovery.reports if r.reason == "reconnect"][
+                        1:
+                    ]  # after the warm-up
+                    results["backfill"] = [(r.finished_at - r.started_at).total_seconds() for r in reconnects]
+                    new = [r.executions_new for r in reconnects]
                     harness.progress(f"fills new to the store per reconnect backfill: {new}")
                 finally:
                     await recovery.close()
@@ -153,6 +175,8 @@ def main() -> None:
     repeats = args.repeats or (3 if args.quick else 15)
     fills = args.fills or (60 if args.quick else 200)
     results = asyncio.run(measure(repeats, fills, args.outage))
+    harness.progress("baseline: the same recoveries with one unit of work per recovered event")
+    per_event = asyncio.run(measure(repeats, fills, args.outage, per_event=True))
     healthy = harness.Summary.of(results["healthy"]).scaled(1000)
     caught_up = harness.Summary.of(results["caught_up"]).scaled(1000)
     detail = harness.latency_detail(caught_up, healthy, scale=1.0)
@@ -171,6 +195,31 @@ def main() -> None:
     report.add(
         harness.figure(
             "kraken_recovery_caught_up_p99", caught_up.p99, "ms", "stream_healthy", healthy.p99, None, detail
+        )
+    )
+    backfill = harness.Summary.of(results["backfill"]).scaled(1000)
+    one_by_one = harness.Summary.of(per_event["backfill"]).scaled(1000)
+    report.add(
+        harness.figure(
+            "kraken_recovery_backfill",
+            backfill.p50,
+            "ms",
+            "per_event_units_of_work",
+            one_by_one.p50,
+            None,
+            harness.latency_detail(backfill, one_by_one, scale=1.0),
+        )
+    )
+    per_event_caught_up = harness.Summary.of(per_event["caught_up"]).scaled(1000)
+    report.add(
+        harness.figure(
+            "kraken_recovery_caught_up_vs_per_event",
+            caught_up.p50,
+            "ms",
+            "per_event_units_of_work",
+            per_event_caught_up.p50,
+            None,
+            harness.latency_detail(caught_up, per_event_caught_up, scale=1.0),
         )
     )
     report.note(
