@@ -29,7 +29,7 @@ from galfriday.services.model_monitoring import ModelMonitoringService
 from galfriday.services.model_registry import ModelRegistry
 from galfriday.services.prediction import PredictionService
 from galfriday.services.prediction_log import PredictionLog
-from galfriday.services.retraining import RegistryRegistrar, RetrainingService
+from galfriday.services.retraining import RegistryRegistrar, RetrainingService, RetrainResult
 from galfriday.services.rollout import LoggedEvidence, PredictionServiceRouter, RolloutService
 from galfriday.testing.candle_walk import candle_walk
 
@@ -111,6 +111,15 @@ class LifecycleWorld:
             self.clock,
             plan=canary,
         )
+
+    async def v1_in_production_then_the_switch(self) -> RetrainResult:
+        """v1 trained on the trend regime (the candles before SWITCH) and promoted to production; then the
+        first 1,500 candles of the mean-reverting regime after it stored. Returns v1's retraining result."""
+        await self.add_candles(BEFORE)
+        first = await self.retraining.run(MODEL)
+        await self.registry.promote(MODEL, 1, actor="test", reason="first model")
+        await self.add_candles(AFTER[:1_500])
+        return first
 
     async def add_candles(self, candles: Sequence[Candle]) -> None:
         async with self.store.unit_of_work() as uow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from lifecycle_world import AFTER, BEFORE, HOUR, MODEL, SWITCH, LifecycleWorld
+from lifecycle_world import HOUR, MODEL, SWITCH, LifecycleWorld
 
 from galfriday.services.candle_outcomes import CandleOutcomes
 from galfriday.services.model_monitoring import ModelMonitoringService
@@ -15,10 +15,7 @@ from galfriday.services.model_monitoring import ModelMonitoringService
 async def world() -> AsyncIterator[LifecycleWorld]:
     """v1 trained on the trend regime, in production; the mean-reverting regime's candles stored after it."""
     w = LifecycleWorld(SWITCH)
-    await w.add_candles(BEFORE)
-    await w.retraining.run(MODEL)
-    await w.registry.promote(MODEL, 1, actor="test", reason="first model")
-    await w.add_candles(AFTER[:1_500])
+    await w.v1_in_production_then_the_switch()
     yield w
     await w.close()
 

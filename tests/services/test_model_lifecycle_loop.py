@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from lifecycle_world import AFTER, BEFORE, HOUR, LIVE, MODEL, SWITCH, T0, LifecycleWorld
+from lifecycle_world import AFTER, HOUR, LIVE, MODEL, SWITCH, T0, LifecycleWorld
 
 from galfriday.domain.canary import CanaryAction, CanaryStatus
 from galfriday.domain.experiments import ExperimentMode
@@ -28,12 +28,9 @@ NOW = SWITCH + 1_500 * HOUR
 async def world() -> AsyncIterator[LifecycleWorld]:
     """v1 trained on the trend regime and serving in production; the market has since turned."""
     w = LifecycleWorld(SWITCH)
-    await w.add_candles(BEFORE)
-    first = await w.retraining.run(MODEL)
+    first = await w.v1_in_production_then_the_switch()
     assert first.decision.triggers == (RetrainTrigger.NO_MODEL,)
-    await w.registry.promote(MODEL, 1, actor="test", reason="first model")
     w.predictions.serve(await w.load(1))
-    await w.add_candles(AFTER[:1_500])
     w.clock.set(NOW)
     yield w
     await w.close()

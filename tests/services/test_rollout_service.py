@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from lifecycle_world import AFTER, BEFORE, HOUR, LIVE, MODEL, SWITCH, LifecycleWorld, plan
+from lifecycle_world import HOUR, LIVE, MODEL, SWITCH, LifecycleWorld, plan
 from onnx import TensorProto, helper
 
 from galfriday.domain.canary import CanaryAction, CanaryPlan, CanaryStatus
@@ -27,10 +27,7 @@ NOW = SWITCH + 1_500 * HOUR
 async def world() -> AsyncIterator[LifecycleWorld]:
     """v1 (trained before the switch) in production; v2 (trained after it) validated into staging."""
     w = LifecycleWorld(SWITCH)
-    await w.add_candles(BEFORE)
-    await w.retraining.run(MODEL)
-    await w.registry.promote(MODEL, 1, actor="test", reason="first model")
-    await w.add_candles(AFTER[:1_500])
+    await w.v1_in_production_then_the_switch()
     w.clock.set(NOW)
     await w.retraining.run(MODEL)
     champion = await w.scorer.champion_holdout(MODEL, 2)
