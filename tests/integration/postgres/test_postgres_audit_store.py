@@ -105,15 +105,23 @@ async def test_small_and_large_prediction_batches_take_their_own_paths_and_count
 
 
 def _chain(changes: list[ModelStageChange]) -> list[ModelStageChange]:
-    """From development, follow from_stage -> to_stage as far as the changes connect."""
-    remaining = list(changes)
-    chain: list[ModelStageChange] = []
-    current = ModelStage.DEVELOPMENT
-    while following := next((change for change in remaining if change.from_stage == current), None):
-        chain.append(following)
-        remaining.remove(following)
-        current = following.to_stage
-    return chain
+    """All the changes in an order where each starts at the stage the one before it ended, from development
+    (the order they committed in); empty when there is no such order.
+
+    A search, not a greedy walk: a stage reached twice (staging, here) has two ways on, and only one of them
+    may lead through every change."""
+
+    def extend(current: ModelStage, remaining: list[ModelStageChange]) -> list[ModelStageChange] | None:
+        if not remaining:
+            return []
+        for index, change in enumerate(remaining):
+            if change.from_stage == current:
+                rest = extend(change.to_stage, remaining[:index] + remaining[index + 1 :])
+                if rest is not None:
+                    return [change, *rest]
+        return None
+
+    return extend(ModelStage.DEVELOPMENT, list(changes)) or []
 
 
 async def test_starting_on_a_database_without_the_audit_migration_says_to_migrate(empty_dsn: str) -> None:
