@@ -7,185 +7,52 @@ The same scenario on SQLite is tests/integration/kraken/test_run_on_kraken_simul
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import os
-import re
-import signal
-import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
-import aiohttp
 import psycopg
 import pytest
 
-from galfriday.adapters.kraken.rate_limit import RateTier
-from galfriday.adapters.kraken.rest import KrakenRestClient
 from galfriday.adapters.postgres.store import PostgresStore
-from galfriday.config import Secret
-from galfriday.domain.executions import OrderSide
-from galfriday.domain.orders import Order, OrderType
 from galfriday.testing.kraken_simulator import KrakenSimulator
+from galfriday.testing.run_process import (
+    PRICES,
+    RunningGalfriday,
+    assert_store_matches_the_simulator,
+    galfriday_run,
+    place_bids,
+    run_config,
+    sell_into,
+)
 
-GALFRIDAY = Path(sys.executable).parent / "galfriday"
 KEY = "postgres-e2e-api-key"
 SECRET = base64.b64encode(b"postgres-e2e-key" * 4).decode()
-SYMBOL = "BTC/USD"
-QUANTITY = Decimal("0.0100")
-PRICES = [Decimal(29000 + 100 * i) for i in range(6)]
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-SHUTDOWN_TIMEOUT = 15.0
-SERVING = re.compile(r"serving /health and /metrics on (http://\S+)")
 
 pytestmark = pytest.mark.postgres
 
 
-class Running:
-    """A `galfriday run` process: its /health and /metrics, its log, and its exit status."""
-
-    def __init__(
-        self, process: asyncio.subprocess.Process, url: str, log: list[str], http: aiohttp.ClientSession
-    ):
-        self.process = process
-        self.url = url
-        self.log = log
-        self.http = http
-        self.status: int | None = None
-
-    async def health(self) -> tuple[int, dict[str, object]]:
-        async with self.http.get(f"{self.url}/health") as response:
-            return response.status, await response.json()
-
-    async def metric(self, name: str, **labels: str) -> float:
-        async with self.http.get(f"{self.url}/metrics") as response:
-            text = await response.text()
-        selector = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-        pattern = "^" + re.escape(name) + (r"\{" + re.escape(selector) + r"\}" if labels else "") + r" (\S+)"
-        found = re.search(pattern, text, re.MULTILINE)
-        return float(found.group(1)) if found else 0.0
-
-    async def until(
-        self, condition: Callable[[], Awaitable[bool]], description: str, within: float = 60
-    ) -> None:
-        deadline = time.monotonic() + within
-        while not await condition():
-            assert time.monotonic() < deadline, f"timed out waiting until {description}:\n{''.join(self.log)}"
-            await asyncio.sleep(0.1)
-
-    async def terminate(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.status = await asyncio.wait_for(self.process.wait(), SHUTDOWN_TIMEOUT + 5)
-
-
 @asynccontextmanager
-async def galfriday_run(sim: KrakenSimulator, dsn: str, tmp_path: Path) -> AsyncIterator[Running]:
+async def run_on_postgres(sim: KrakenSimulator, dsn: str, tmp_path: Path) -> AsyncIterator[RunningGalfriday]:
+    """`galfriday run` on `sim` with the Postgres store at `dsn`; its waits allow a minute."""
     config = tmp_path / "galfriday.toml"
     config.write_text(
-        f"""
-[store]
-adapter = "postgres"
-dsn = "{dsn}"
-pool_min_size = 1
-pool_max_size = 4
-
-[exchange]
-adapter = "kraken"
-
-[retention]
-archive = "memory"
-
-[runtime]
-http_port = 0
-shutdown_timeout_seconds = {SHUTDOWN_TIMEOUT}
-recovery_poll_seconds = 1.0
-
-[kraken]
-rate_tier = "pro"
-"""
+        run_config(f'adapter = "postgres"\ndsn = "{dsn}"\npool_min_size = 1\npool_max_size = 4')
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GALFRIDAY_")}
-    env.update(
-        GALFRIDAY_KRAKEN_REST_URL=sim.rest_url,
-        GALFRIDAY_KRAKEN_WS_URL=sim.ws_url,
-        GALFRIDAY_KRAKEN_WS_AUTH_URL=sim.ws_auth_url,
-        GALFRIDAY_KRAKEN_API_KEY=KEY,
-        GALFRIDAY_KRAKEN_API_SECRET=SECRET,
-    )
-    process = await asyncio.create_subprocess_exec(
-        str(GALFRIDAY), "run", "--config", str(config), env=env, stderr=asyncio.subprocess.PIPE
-    )
-    assert process.stderr is not None
-    log: list[str] = []
-    try:
-        url = await _served_url(process.stderr, log)
-        reading = asyncio.ensure_future(_collect(process.stderr, log))
-        async with aiohttp.ClientSession() as http:
-            running = Running(process, url, log, http)
-
-            async def ready() -> bool:
-                status, body = await running.health()
-                return status == 200 and body["last_reconciliation"] is not None
-
-            await running.until(ready, "healthy after its start-up reconciliation")
-            yield running
-            if running.status is None:
-                await running.terminate()
-        await asyncio.wait_for(reading, 5)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+    async with galfriday_run(sim, config, api_key=KEY, api_secret=SECRET, within=60) as running:
+        yield running
 
 
-async def place_bids(sim: KrakenSimulator) -> None:
-    """Bids placed on the account from elsewhere (another client): galfriday learns them from the stream."""
-    client = KrakenRestClient(
-        sim.rest_url, Secret(KEY), Secret(SECRET), tier=RateTier("tests", 10_000, 10_000)
-    )
-    async with client:
-        for n, price in enumerate(PRICES):
-            order = Order.create(
-                client_order_id=f"pg-e2e-{n}",
-                symbol=SYMBOL,
-                side=OrderSide.BUY,
-                order_type=OrderType.LIMIT,
-                quantity=QUANTITY,
-                limit_price=price,
-                at=datetime.now(UTC),
-            )
-            await client.add_order(order)
-
-
-def sell_into(sim: KrakenSimulator, prices: list[Decimal]) -> None:
-    for price in sorted(prices, reverse=True):  # best bid first, so each sale fills the bid at its price
-        assert sim.market.trade(SYMBOL, OrderSide.SELL, price, QUANTITY) == QUANTITY
-
-
-async def assert_store_matches_the_simulator(dsn: str, sim: KrakenSimulator, fills: int) -> None:
-    truth = sim.truth()
+async def assert_postgres_matches_the_simulator(dsn: str, sim: KrakenSimulator, fills: int) -> None:
     store = PostgresStore(
         dsn, pool_min_size=1, pool_max_size=2, venue="kraken"
     )  # the run keeps its fills there
     await store.start()
     try:
-        async with store.unit_of_work() as uow:
-            stored = await uow.executions.since(EPOCH)
-            orders = {o.exchange_order_id: o for o in await uow.orders.list_updated_since(EPOCH)}
-            position = await uow.positions.get(SYMBOL)
+        await assert_store_matches_the_simulator(store, sim, fills)
     finally:
         await store.close()
-    assert sorted(e.exec_id for e in stored) == sorted(e.exec_id for e in truth.domain_executions())
-    assert len(stored) == fills
-    for txid, sim_order in truth.orders.items():
-        assert orders[txid].filled_quantity == sim_order.vol_exec
-        assert orders[txid].status.value == sim_order.ws_status
-    assert position is not None
-    assert position.quantity == QUANTITY * fills
 
 
 async def test_fills_made_while_the_connection_is_down_are_backfilled_and_reconciled_in_postgres(
@@ -194,8 +61,8 @@ async def test_fills_made_while_the_connection_is_down_are_backfilled_and_reconc
     sim = KrakenSimulator(
         api_key=KEY, api_secret=SECRET, balances={"USD": "100000", "BTC": "2"}, rate_tier=None
     )
-    async with sim, galfriday_run(sim, migrated_dsn, tmp_path) as run:
-        await place_bids(sim)
+    async with sim, run_on_postgres(sim, migrated_dsn, tmp_path) as run:
+        await place_bids(sim, api_key=KEY, api_secret=SECRET, prefix="pg-e2e")
 
         async def bids_known() -> bool:
             processed = await run.metric("galfriday_messages_processed_total", kind="exchange.order")
@@ -220,7 +87,7 @@ async def test_fills_made_while_the_connection_is_down_are_backfilled_and_reconc
     output = "".join(run.log)
     assert run.status == 0, output
     assert "Traceback" not in output
-    await assert_store_matches_the_simulator(migrated_dsn, sim, fills=4)
+    await assert_postgres_matches_the_simulator(migrated_dsn, sim, fills=4)
 
     with psycopg.connect(migrated_dsn) as connection:
         runs = connection.execute(
@@ -242,18 +109,3 @@ async def test_fills_made_while_the_connection_is_down_are_backfilled_and_reconc
     assert all(row[3] == 0 for row in reconnect_runs), reconnect_runs
     assert sum(row[4] for row in runs) == len(adjustments)
     assert adjustments == [], adjustments
-
-
-async def _served_url(stream: asyncio.StreamReader, log: list[str]) -> str:
-    while True:
-        line = (await asyncio.wait_for(stream.readline(), 60)).decode()
-        assert line, "galfriday run ended before serving:\n" + "".join(log)
-        log.append(line)
-        match = SERVING.search(line)
-        if match:
-            return match.group(1)
-
-
-async def _collect(stream: asyncio.StreamReader, log: list[str]) -> None:
-    while line := await stream.readline():
-        log.append(line.decode())
