@@ -16,6 +16,8 @@ import zlib
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from galfriday.errors import InvalidValueError
+
 __all__ = ["CHECKSUM_DEPTH", "BookChecksum", "book_checksum", "checksum_payload", "level_digits"]
 
 CHECKSUM_DEPTH = 10
@@ -28,14 +30,14 @@ def level_digits(value: Decimal, precision: int) -> str:
     """``value`` at ``precision`` decimals, without the point and without leading zeros."""
     exponent = value.as_tuple().exponent
     if not isinstance(exponent, int) or value < 0:
-        raise ValueError(f"not a finite non-negative decimal: {value!r}")
+        raise InvalidValueError("book level", value, "a finite non-negative decimal")
     if exponent < -precision and value != value.quantize(Decimal(1).scaleb(-precision)):
-        raise ValueError(f"{value} has more than {precision} decimals")
+        raise InvalidValueError("book level", value, f"no more than {precision} decimals")
     # Decimal formatting, not int(): a hostile 5,000-digit size must not hit Python's int-string limit.
     try:
         scaled = value.scaleb(precision)
     except ArithmeticError:  # an exponent beyond the decimal context's range (a hostile `1e999999999`)
-        raise ValueError(f"{value!r} is too large to checksum") from None
+        raise InvalidValueError("book level", value, "a value small enough to checksum") from None
     return f"{scaled:f}".partition(".")[0].lstrip("0")
 
 

@@ -13,7 +13,7 @@ from itertools import count
 
 from galfriday.adapters.kraken.rest_errors import error_for
 from galfriday.adapters.kraken.ws_messages import MethodResponse, Pong
-from galfriday.errors import ExchangeError, InvalidOrderError, OutcomeUnknownError
+from galfriday.errors import ExchangeError, InvalidOrderError, InvalidValueError, OutcomeUnknownError
 
 __all__ = [
     "AlreadySubscribedError",
@@ -106,7 +106,7 @@ class PendingRequests:
     def register(self, expected: int = 1) -> tuple[int, asyncio.Future[list[Reply]]]:
         """A new `req_id` and the future of its `expected` answers (in arrival order)."""
         if expected < 1:
-            raise ValueError(f"a request expects at least one answer, not {expected}")
+            raise InvalidValueError("expected", expected, "at least one answer")
         req_id = next(self._ids)
         future: asyncio.Future[list[Reply]] = asyncio.get_running_loop().create_future()
         self._waiting[req_id] = _Pending(future, expected)
