@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from kraken_chaos_faults import FAULTS, inject
 from kraken_journaled_session import SYMBOL, converge, journaled_session, mismatch, place_ladder
 from kraken_sim_market import simulator
 
@@ -37,7 +38,6 @@ from galfriday.domain.state_comparison import MISSING, StateKind
 from galfriday.domain.timestamps import EPOCH
 from galfriday.errors import ExchangeError
 from galfriday.replay_commands import replay_store
-from galfriday.testing.kraken_simulator import KrakenSimulator
 
 SCALE = max(1, int(os.environ.get("GALFRIDAY_CHAOS_SCALE", "1")))
 ORDERS_PER_SIDE = 100
@@ -47,17 +47,6 @@ SEED = 20261124
 RAM = Path("/dev/shm")
 SETTINGS = StreamSettings(
     silence_timeout=1.5, ping_interval=0.5, backoff=BackoffPolicy(initial=0.05, maximum=0.3)
-)
-FAULTS = (
-    "drop",
-    "outage",
-    "silence",
-    "duplicate",
-    "reorder",
-    "lose",
-    "malformed",
-    "rest_failure",
-    "rate_limit",
 )
 
 
@@ -81,36 +70,6 @@ async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
         yield sqlite
     finally:
         await sqlite.close()
-
-
-def inject(sim: KrakenSimulator, fault: str, rng: random.Random, injected: Counter[str]) -> None:
-    """Arm `fault`; count it in `injected`, with the frames it affects (duplicated, lost, reordered)."""
-    injected[fault] += 1
-    if fault == "drop":
-        sim.chaos.drop_connections("private")
-    elif fault == "outage":
-        sim.chaos.refuse_connections(0.4)
-        sim.chaos.drop_connections()
-    elif fault == "silence":
-        sim.chaos.go_silent(2.0, "private")
-    elif fault == "duplicate":
-        count = rng.randint(2, 6)
-        injected["frames duplicated"] += count
-        sim.chaos.duplicate_next(count)
-    elif fault == "reorder":
-        window = rng.randint(2, 5)
-        injected["frames reordered"] += window
-        sim.chaos.reorder_next(window)
-    elif fault == "lose":
-        count = rng.randint(1, 4)
-        injected["frames lost"] += count
-        sim.chaos.drop_next(count)
-    elif fault == "malformed":
-        injected["malformed frames"] += sim.chaos.inject_malformed(endpoint="private")
-    elif fault == "rest_failure":
-        sim.chaos.fail_rest("EService:Unavailable", rng.randint(1, 3))
-    else:
-        sim.chaos.rate_limit_rest(rng.randint(1, 2))
 
 
 async def test_under_chaos_the_sqlite_store_ends_identical_to_the_simulators_truth(
