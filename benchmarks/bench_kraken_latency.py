@@ -39,7 +39,7 @@ from galfriday.domain.events import BookReported
 from galfriday.domain.instruments import TradingPair
 from galfriday.domain.market_data import MarketChannel
 
-RECORDED_BOOK = Path("/work/shared/fixtures/kraken/book-v2-btcusd-recorded.json")
+RECORDED_BOOK = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "kraken" / "book-v2-btcusd-recorded.json"
 SYMBOL = "BTC/USD"
 STATUS = orjson.dumps(
     {"channel": "status", "type": "update", "data": [{"system": "online", "api_version": "v2"}]}

@@ -34,7 +34,7 @@ from galfriday.adapters.kraken.pipeline import KrakenPipeline, MessageRejected
 from galfriday.adapters.kraken.ws_messages import BookMessage, parse_message
 from galfriday.domain.order_book import OrderBook
 
-RECORDED_BOOK = Path("/work/shared/fixtures/kraken/book-v2-btcusd-recorded.json")
+RECORDED_BOOK = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "kraken" / "book-v2-btcusd-recorded.json"
 RECEIVED_AT = datetime(2023, 9, 22, 10, 33, 6, tzinfo=UTC)
 
 

@@ -14,7 +14,7 @@ from galfriday.domain.order_book import OrderBook
 from galfriday.errors import InvalidValueError
 
 D = Decimal
-RECORDED = Path("/work/shared/fixtures/kraken/book-v2-btcusd-recorded.json")
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "kraken" / "book-v2-btcusd-recorded.json"
 
 
 def levels(*pairs: tuple[str, str]) -> list[tuple[Decimal, Decimal]]:
@@ -145,8 +145,6 @@ def test_depth_must_be_positive(depth: object) -> None:
 
 
 def test_the_recorded_kraken_stream_never_crosses_and_stays_within_depth() -> None:
-    if not RECORDED.exists():
-        pytest.skip(f"{RECORDED} not found")
     recorded = json.loads(RECORDED.read_text(), parse_float=Decimal)
     book = OrderBook("BTC/USD", depth=10)
     for message in [recorded["init"], *recorded["updates"]]:

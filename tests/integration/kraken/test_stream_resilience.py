@@ -241,7 +241,8 @@ async def test_an_ack_without_its_snapshot_replaces_the_connection(sim: KrakenSi
         await collected.stop()
 
 
-RECORDED_SNAPSHOT = json.loads(Path("/work/shared/fixtures/kraken/book-v2-btcusd-recorded.json").read_text())[
+RECORDED_BOOK = Path(__file__).resolve().parents[2] / "fixtures" / "kraken" / "book-v2-btcusd-recorded.json"
+RECORDED_SNAPSHOT = json.loads(RECORDED_BOOK.read_text())[
     "init"
 ]
 

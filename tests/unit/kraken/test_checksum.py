@@ -12,7 +12,7 @@ import pytest
 from galfriday.adapters.kraken.checksum import BookChecksum, book_checksum, checksum_payload, level_digits
 from galfriday.domain.order_book import OrderBook
 
-FIXTURE = Path("/work/shared/fixtures/kraken/book-v2-btcusd-recorded.json")
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "kraken" / "book-v2-btcusd-recorded.json"
 
 # Vector 2 of the spec: the book channel's documented MATIC/USD snapshot (price dp 4, qty dp 8).
 MATIC_SNAPSHOT = json.loads(
@@ -35,8 +35,6 @@ def _levels(side: list[dict[str, Decimal]]) -> list[tuple[Decimal, Decimal]]:
 
 
 def _recorded() -> Any:
-    if not FIXTURE.exists():
-        pytest.skip(f"recorded Kraken book stream not found at {FIXTURE}")
     return json.loads(FIXTURE.read_text(), parse_float=Decimal)
 
 

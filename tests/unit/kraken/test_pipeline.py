@@ -45,7 +45,7 @@ from galfriday.errors import InvalidValueError
 
 D = Decimal
 AT = datetime(2023, 9, 22, 10, 40, tzinfo=UTC)
-RECORDED = Path("/work/shared/fixtures/kraken/book-v2-btcusd-recorded.json")
+RECORDED = Path(__file__).resolve().parents[2] / "fixtures" / "kraken" / "book-v2-btcusd-recorded.json"
 BTC_USD = TradingPair("BTC/USD", price_precision=1, quantity_precision=8)
 MATIC_USD = TradingPair("MATIC/USD", price_precision=4, quantity_precision=8)
 
@@ -59,8 +59,6 @@ def of_type(outputs: list[PipelineOutput], kind: type) -> list[Any]:
 
 
 def recorded_frames() -> list[bytes]:
-    if not RECORDED.exists():
-        pytest.skip(f"{RECORDED} not found")
     recorded = json.loads(RECORDED.read_text())
     return [json.dumps(message).encode() for message in [recorded["init"], *recorded["updates"]]]
 

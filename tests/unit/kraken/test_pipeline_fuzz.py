@@ -1,5 +1,5 @@
 """Fuzzing `KrakenPipeline.feed` with mutations of real frames: Kraken's recorded BTC/USD book stream
-(/work/shared/fixtures/kraken) and a session recorded from the simulator (`simulator_session_frames.json`:
+(tests/fixtures/kraken) and a session recorded from the simulator (`simulator_session_frames.json`:
 status, subscribe acks, executions and balances snapshots, orders placed, filled and cancelled).
 
 A mutated frame never makes the pipeline raise, and yields only exchange events and documented signals. A
@@ -30,7 +30,8 @@ from galfriday.domain.instruments import TradingPair
 
 AT = datetime(2026, 11, 24, 14, tzinfo=UTC)
 BTC_USD = TradingPair("BTC/USD", price_precision=1, quantity_precision=8)
-RECORDED = json.loads(Path("/work/shared/fixtures/kraken/book-v2-btcusd-recorded.json").read_text())
+RECORDED_BOOK = Path(__file__).resolve().parents[2] / "fixtures" / "kraken" / "book-v2-btcusd-recorded.json"
+RECORDED = json.loads(RECORDED_BOOK.read_text())
 BOOK = [json.dumps(RECORDED["init"]), *(json.dumps(update) for update in RECORDED["updates"])]
 SESSION: list[str] = json.loads((Path(__file__).parent / "simulator_session_frames.json").read_text())
 CORPUS = SESSION + BOOK[:40]
