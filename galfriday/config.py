@@ -170,7 +170,8 @@ class ReconciliationConfig:
     """Reconciliation with the exchange: when it runs, how an unknown outcome is retried, what is tolerated.
 
     Environment: GALFRIDAY_RECONCILIATION_INTERVAL_SECONDS, _WAIT_AT_STARTUP, _HALT_ON_MANUAL_REVIEW,
-    _ALWAYS_IMPORT_FILLS, _RETRIES, _RETRY_BACKOFF_SECONDS, _LOOKBACK_SECONDS. `tolerances` is set in the file
+    _ALWAYS_IMPORT_FILLS, _RETRIES, _RETRY_BACKOFF_SECONDS, _LOOKBACK_SECONDS,
+    _CONFIRM_AFTER_SECONDS. `tolerances` is set in the file
     only: `[reconciliation.tolerances]` with `default`, assets (`BTC`) and pairs (`"BTC/USD"`), each a table
     `{absolute = "0.0001", relative = "0.001"}` (see galfriday.domain.tolerance).
     """
@@ -189,6 +190,9 @@ class ReconciliationConfig:
     """The first retry's delay; each further retry doubles it."""
     lookback_seconds: float = 3600.0
     """How far before the last run's checkpoint the exchange's history is read again."""
+    confirm_after_seconds: float = 5.0
+    """A run that finds discrepancies looks again after this delay and acts only on those found both times
+    (the others were stream events still being applied); 0 acts on the first look."""
     tolerances: dict[str, Any] = field(factory=dict)
 
     def policy(self) -> TolerancePolicy:
@@ -440,7 +444,7 @@ def _validate(config: Config) -> None:
 
 
 def _validate_reconciliation(config: ReconciliationConfig) -> None:
-    for key in ("interval_seconds", "retry_backoff_seconds", "lookback_seconds"):
+    for key in ("interval_seconds", "retry_backoff_seconds", "lookback_seconds", "confirm_after_seconds"):
         value = getattr(config, key)
         if value < 0 or (key == "interval_seconds" and value == 0):
             raise ConfigurationError(f"reconciliation.{key}", value, "seconds (interval above 0)")
