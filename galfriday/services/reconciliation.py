@@ -11,6 +11,14 @@ never read as "not found". If the exchange still cannot be read, the run is reco
 changes. Discrepancies beyond tolerance are listed in the report, alerted through the notifier and, if the
 policy says so, halt new orders through the trading gate until a later run finds none.
 
+The store may lag the exchange by stream events in flight (received and not yet applied, or not yet received).
+Two things keep that lag from being read as drift: `settle` (given by the runtime: wait until the order intake
+has applied what it had received) is awaited after each exchange snapshot and before the store is read; and,
+with `confirm_after_seconds` above 0, a run that finds discrepancies looks again (a new snapshot, the store read
+again) after that delay and acts only on the discrepancies both looks found (`domain.reconciliation_confirmation`):
+only those are corrected, reviewed, alerted or halt trading. Those gone by the second look are reported as
+`settled` and nothing more.
+
 Runs happen at start-up (`start`; trading waits for it when `wait_at_startup`), on a schedule
 (`run_on_schedule`), after every `StreamRecoveryNeeded` on the bus (`follow_recovery`), and on demand (`run`).
 Runs never overlap.
@@ -51,6 +59,7 @@ from galfriday.domain.reconciliation import (
     reconcile,
 )
 from galfriday.domain.reconciliation_audit import PositionAdjustment, ReconciliationRun, RunKind, RunStatus
+from galfriday.domain.reconciliation_confirmation import confirm
 from galfriday.domain.timestamps import EPOCH
 from galfriday.domain.tolerance import TolerancePolicy
 from galfriday.errors import (
@@ -98,8 +107,14 @@ class ReconciliationSettings:
     retries: int = 3
     retry_backoff_seconds: float = 0.5
     lookback_seconds: float = 3600.0
+    confirm_after_seconds: float = 5.0
+    """Delay before the second look that confirms what the first found; 0 acts on the first look."""
 
     def __attrs_post_init__(self) -> None:
+        if self.confirm_after_seconds < 0:
+            raise InvalidValueError(
+                "confirm_after_seconds", self.confirm_after_seconds, "seconds, zero or more"
+            )
         if self.retries < 0:
             raise InvalidValueError("retries", self.retries, "a whole number of retries, zero or more")
         if self.retry_backoff_seconds < 0 or self.lookback_seconds < 0:
@@ -135,6 +150,8 @@ class ReconciliationReport:
     checkpoint: datetime | None = None
     since: datetime | None = None
     halted: bool = False
+    settled: tuple[Discrepancy, ...] = ()
+    """Found by the first look and gone by the second: the store was catching up. Counted, nothing more."""
 
     @property
     def manual_review(self) -> list[Outcome]:
@@ -160,8 +177,12 @@ class ReconciliationReport:
             "auto_corrected": len(self.corrected),
             "manual_review_required": len(self.manual_review),
             "halted": self.halted,
+            "settled": len(self.settled),
             "error": self.error,
             "discrepancies": [_outcome_document(o) for o in self.outcomes],
+            "settled_discrepancies": [
+                {"kind": d.kind.value, "subject": d.subject, "detail": d.detail} for d in self.settled
+            ],
         }
 
 
@@ -203,8 +224,13 @@ class ReconciliationService:
         clock: Clock,
         gate: TradingGate,
         settings: ReconciliationSettings | None = None,
+        *,
+        settle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        """`settle`, when given, waits until the stream events received so far are in the store (bounded by
+        its own timeout); it is awaited between reading the exchange and reading the store."""
         self._account = account
+        self._settle = settle
         self._store = store
         self._notifier = notifier
         self._clock = clock
@@ -257,20 +283,41 @@ class ReconciliationService:
     async def _run(self, kind: RunKind, dry_run: bool, since: datetime | None) -> ReconciliationReport:
         run_id = str(uuid.uuid4())
         started = self._clock.now()
+        first: list[Discrepancy] | None = None  # the first look, when the second is to confirm it
         try:
             snapshot = await self._snapshot(since)
+            if self.settings.confirm_after_seconds > 0:
+                first = await self._first_look(snapshot)
+                if first:
+                    await self._clock.sleep(self.settings.confirm_after_seconds)
+                    snapshot = await self._snapshot(since)
+            if first is None or first:
+                await self._settled()
         except _ExchangeUnreadableError as exc:
             return await self._failed(run_id, kind, started, dry_run, str(exc))
+        except GalfridayError as exc:
+            log.exception("reconciliation run %s failed; nothing was changed", run_id)
+            return await self._failed(run_id, kind, started, dry_run, f"{type(exc).__name__}: {exc}")
+        settled: tuple[Discrepancy, ...] = ()
         try:
             async with self._store.unit_of_work() as uow:
-                internal = await self._internal(uow, snapshot)
-                decisions = decide(reconcile(internal, snapshot), self.settings.policy)
+                if first == []:  # nothing to confirm: the run only records itself
+                    internal, found = InternalState(), []
+                else:
+                    internal = await self._internal(uow, snapshot)
+                    found = reconcile(internal, snapshot)
+                    if first is not None:
+                        confirmation = confirm(first, found)
+                        found, settled = list(confirmation.confirmed), confirmation.settled
+                decisions = decide(found, self.settings.policy)
                 if dry_run:
                     outcomes = tuple(Outcome(d, applied=False) for d in decisions)
-                    return self._report(kind, RunStatus.SUCCESS, started, outcomes, snapshot, dry_run=True)
+                    return self._report(
+                        kind, RunStatus.SUCCESS, started, outcomes, snapshot, dry_run=True, settled=settled
+                    )
                 outcomes, adjustments = await self._correct(uow, decisions, internal, run_id, snapshot)
                 status = RunStatus.PARTIAL if any(o.error for o in outcomes) else RunStatus.SUCCESS
-                report = self._report(kind, status, started, outcomes, snapshot)
+                report = self._report(kind, status, started, outcomes, snapshot, settled=settled)
                 run = self._record(run_id, report)
                 await uow.reconciliations.add_run(run)
                 for adjustment in adjustments:
@@ -290,7 +337,10 @@ class ReconciliationService:
         snapshot: ExchangeSnapshot,
         *,
         dry_run: bool = False,
+        settled: tuple[Discrepancy, ...] = (),
     ) -> ReconciliationReport:
+        if settled:
+            log.info("reconciliation: %d discrepancies settled by the second look", len(settled))
         manual = any(not o.applied for o in outcomes)
         return ReconciliationReport(
             kind=kind,
@@ -302,6 +352,7 @@ class ReconciliationService:
             checkpoint=snapshot.taken_at,
             since=snapshot.since,
             halted=manual and self.settings.policy.halt_on_manual_review,
+            settled=settled,
         )
 
     def _record(self, run_id: str, report: ReconciliationReport) -> ReconciliationRun:
@@ -376,6 +427,17 @@ class ReconciliationService:
         if given is not None:
             candidates.append(given)
         return max(EPOCH, min(candidates))
+
+    async def _settled(self) -> None:
+        """Let the store catch up with the stream events received so far (see `settle`)."""
+        if self._settle is not None:
+            await self._settle()
+
+    async def _first_look(self, snapshot: ExchangeSnapshot) -> list[Discrepancy]:
+        """What the store and `snapshot` differ by, read in a unit of work that changes nothing."""
+        await self._settled()
+        async with self._store.unit_of_work() as uow:
+            return reconcile(await self._internal(uow, snapshot), snapshot)
 
     async def _snapshot(self, given: datetime | None) -> ExchangeSnapshot:
         async with self._store.unit_of_work() as uow:
