@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 
 import click
 from rich.console import Console
@@ -42,11 +43,15 @@ def reconciliation_settings(section: ReconciliationConfig) -> ReconciliationSett
         retries=section.retries,
         retry_backoff_seconds=section.retry_backoff_seconds,
         lookback_seconds=section.lookback_seconds,
+        confirm_after_seconds=section.confirm_after_seconds,
     )
 
 
-def reconciliation_service(app: App, gate: TradingGate | None = None) -> ReconciliationService:
-    """The reconciliation service over a started app's exchange, store, notifier and clock."""
+def reconciliation_service(
+    app: App, gate: TradingGate | None = None, *, settle: Callable[[], Awaitable[None]] | None = None
+) -> ReconciliationService:
+    """The reconciliation service over a started app's exchange, store, notifier and clock. `settle`: see
+    `ReconciliationService` (the runtime passes its order intake's barrier)."""
     return ReconciliationService(
         app.exchange,
         app.store,
@@ -54,6 +59,7 @@ def reconciliation_service(app: App, gate: TradingGate | None = None) -> Reconci
         app.clock,
         gate or TradingGate(),
         reconciliation_settings(app.config.reconciliation),
+        settle=settle,
     )
 
 
@@ -67,7 +73,7 @@ def report_table(report: ReconciliationReport) -> Table:
     run = "dry run, nothing changed" if report.dry_run else f"run {report.run.id if report.run else '-'}"
     title = (
         f"reconciliation {report.status.value} ({run}): {len(report.outcomes)} found, "
-        f"{len(report.corrected)} corrected, {len(report.manual_review)} for review"
+        f"{len(report.corrected)} corrected, {len(report.manual_review)} for review, {len(report.settled)} settled"
     )
     table = Table(title=title)
     for column in ("kind", "subject", "ours", "reference", "off by", "relative", "action", "done", "why"):
