@@ -166,7 +166,8 @@ class StreamStatusChanged:
 class StreamRecoveryNeeded:
     """The stream may have missed private updates: backfill through REST, then reconcile.
 
-    `reason` is `reconnect` (a new connection after a drop) or `gap` (a sequence number skipped); `since` is the
+    `reason` is `reconnect` (a new connection after a drop), `gap` (a sequence number skipped) or `rejected` (a
+    private order/fill frame that arrived but could not be read, so what it carried is lost); `since` is the
     receive time of the last private message before the loss, None when nothing had arrived yet.
     """
 
