@@ -14,6 +14,9 @@ The reader task outlives a crash of the worker (a store outage must not drop the
 reader that fails lets the worker apply what was queued, then `run()` raises its error so the supervisor
 restarts the intake with a new iteration of the stream.
 
+`drained(wait_seconds)` is a barrier for readers of the store that must not see it behind the stream (reconciliation):
+it waits until every event received so far has been applied or rejected.
+
 Events the stream still holds at shutdown were never accepted; the next start's recovery backfills them.
 """
 
@@ -93,6 +96,8 @@ class OrderIntake:
         self.accepted = 0
         self.applied = 0
         self.applied_by_topic: dict[str, int] = {}
+        self._barriers: list[tuple[int, asyncio.Future[None]]] = []
+        """`drained` callers: how many events must be done (applied or rejected), and whom to wake then."""
         self._processed: dict[str, Counter] = {}
         metrics.track_queue_depth(lambda: self._queued)
 
@@ -108,6 +113,29 @@ class OrderIntake:
     def backlog(self) -> int:
         """Accepted events not yet applied (or applied and not yet observed)."""
         return self._queued + (self._retry is not None)
+
+    async def drained(self, wait_seconds: float) -> bool:
+        """Wait until every event received so far (accepted, or in hand for a full queue) has been applied or
+        rejected. False if `wait_seconds` passed first (the worker is stalled or restarting)."""
+        target = self.accepted + (self._in_hand is not None)
+        if self.applied + self.rejected >= target:
+            return True
+        barrier = (target, asyncio.get_running_loop().create_future())
+        self._barriers.append(barrier)
+        try:
+            await asyncio.wait_for(asyncio.shield(barrier[1]), wait_seconds)
+        except TimeoutError:
+            return False
+        finally:
+            if barrier in self._barriers:
+                self._barriers.remove(barrier)
+        return True
+
+    def _release_barriers(self) -> None:
+        done = self.applied + self.rejected
+        for target, waiter in self._barriers:
+            if target <= done and not waiter.done():
+                waiter.set_result(None)
 
     def open(self) -> AsyncIterator[ExchangeEvent]:
         """Subscribe to the stream now, so events between start-up and the first read are not missed."""
@@ -193,12 +221,16 @@ class OrderIntake:
                 self.applied += 1
                 self.applied_by_topic[event.topic] = self.applied_by_topic.get(event.topic, 0) + 1
                 self._count(event)
+                if self._barriers:
+                    self._release_barriers()
             for observer in self._observers:  # a failed observation is retried after the restart, not lost
                 await observer(event)
             self._retry, self._retry_applied = None, False
 
     async def _reject(self, event: ExchangeEvent, error: Exception) -> None:
         self.rejected += 1
+        if self._barriers:
+            self._release_barriers()
         self._metrics.events_rejected.labels(event.topic).inc()
         log.error("rejected %s (%s: %s); skipped: %r", event.topic, type(error).__name__, error, event)
         if self._on_reject is not None:

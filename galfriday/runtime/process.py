@@ -71,6 +71,8 @@ __all__ = ["Runtime", "ShutdownReport", "serve"]
 log = logging.getLogger(__name__)
 
 FIRST_BACKFILL_WAIT_SECONDS = 30.0
+SETTLE_WAIT_SECONDS = 10.0
+"""How long reconciliation waits for the order intake to apply what it received before reading the store."""
 MAX_ERROR_TEXT = 300
 """Characters of a crash's error message an alert carries (the log has the whole traceback)."""
 
@@ -127,7 +129,9 @@ class Runtime:
         )
         """Order placement for components the embedding application adds: gates, switch, record, send."""
         self.reconciliation = ReconciliationLoop(
-            reconciliation_service(app, self.trading_gate), metrics=self.metrics, ready=self._first_backfill
+            reconciliation_service(app, self.trading_gate, settle=self._intake_drained),
+            metrics=self.metrics,
+            ready=self._first_backfill,
         )
         self.prediction_log = MeteredPredictionLog(app.store, app.clock, metrics=self.metrics)
         self.predictions = PredictionService(app.model_runtime, self.prediction_log, app.clock)
@@ -266,6 +270,16 @@ class Runtime:
             await asyncio.wait_for(self._first_backfill_done.wait(), FIRST_BACKFILL_WAIT_SECONDS)
         except TimeoutError:
             log.warning("no start-up backfill after %.0f s; reconciling anyway", FIRST_BACKFILL_WAIT_SECONDS)
+
+    async def _intake_drained(self) -> None:
+        """Reconciliation's barrier: the store holds every event the intake had received (at most
+        `SETTLE_WAIT_SECONDS`; a stalled intake is left to the confirming second look)."""
+        if not await self.intake.drained(SETTLE_WAIT_SECONDS):
+            log.warning(
+                "order intake still %d events behind after %.0f s; reconciling anyway",
+                self.intake.backlog,
+                SETTLE_WAIT_SECONDS,
+            )
 
     async def start(self) -> None:
         """Serve HTTP first (so start-up is observable), then start the components in order."""
