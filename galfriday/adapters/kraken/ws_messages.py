@@ -230,6 +230,10 @@ class _Channel(_Struct, frozen=True, tag_field="channel"):
     pass
 
 
+SequenceNumber = Annotated[int, msgspec.Meta(ge=0)]
+"""A private channel's sequence number: a negative one is an unreadable frame, not a crash further on."""
+
+
 class BookMessage(_Channel, frozen=True, tag="book"):
     type: MessageType
     data: tuple[BookData, ...]
@@ -238,13 +242,13 @@ class BookMessage(_Channel, frozen=True, tag="book"):
 class ExecutionsMessage(_Channel, frozen=True, tag="executions"):
     type: MessageType
     data: tuple[ExecutionReport, ...]
-    sequence: int | None = None
+    sequence: SequenceNumber | None = None
 
 
 class BalancesMessage(_Channel, frozen=True, tag="balances"):
     type: MessageType
     data: tuple[BalanceEntry, ...]
-    sequence: int | None = None
+    sequence: SequenceNumber | None = None
 
 
 class TickerMessage(_Channel, frozen=True, tag="ticker"):
