@@ -10,6 +10,8 @@ Every inbound frame goes to the journal hook (if any), then through `KrakenPipel
 - a checksum mismatch resubscribes that book for a fresh snapshot (`counters.resyncs`);
 - a gap on `executions` emits `StreamRecoveryNeeded(reason="gap")`; a gap on `balances` resubscribes it (its
   snapshot holds the totals);
+- an unreadable private frame (it still used up its sequence number) on `executions`, or whose channel cannot
+  be told, emits `StreamRecoveryNeeded(reason="rejected")`; on `balances` it resubscribes them;
 - a connection that closes, or goes quiet (no channel message, heartbeats included, for the silence
   timeout), is reconnected with backoff and jitter within the connection budget; every subscription is sent
   again with fresh snapshots; once the private connection is back and its snapshots arrived,
@@ -693,6 +695,8 @@ class KrakenStream:
                 else:
                     if kind not in _NOT_LIVENESS:
                         alive = True
+                    elif kind is MessageRejected and private:
+                        self._private_rejected(ep, probe if probe is not None else _peek(frame))
                     await self._on_signal(ep, connection, output)
             if alive:
                 connection.alive()
@@ -703,6 +707,27 @@ class KrakenStream:
                 and probe.channel in ("executions", "balances")
             ):
                 await self._snapshot_received(probe.channel, None)
+
+    def _private_rejected(self, ep: _Endpoint, probe: _Probe | None) -> None:
+        """An unreadable private frame still used up its sequence number: what it carried must come from REST.
+
+        On `executions`, or when the frame is too broken to tell its channel (but is no reply to a request),
+        that is a backfill (`StreamRecoveryNeeded(reason="rejected")`); on `balances`, a fresh snapshot.
+        """
+        channel = None if probe is None else probe.channel
+        if channel == "balances":
+            self._resync(ep, "balances", None)
+        elif channel == "executions" or (channel is None and (probe is None or probe.method is None)):
+            self.counters.recoveries += 1
+            self._emit(
+                StreamRecoveryNeeded(
+                    exchange=EXCHANGE,
+                    reason="rejected",
+                    since=self._last_private_at,
+                    occurred_at=self._clock.now(),
+                    reconnects=self.counters.reconnects,
+                )
+            )
 
     def _journal_frame(
         self, journal: Journal, frame: str, probe: _Probe | None, received_at: datetime

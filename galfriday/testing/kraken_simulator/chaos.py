@@ -89,6 +89,7 @@ class Chaos:
         self._drops: list[_Budget] = []
         self._reorder: _Reorder | None = None
         self._corrupt_checksums = 0
+        self._garbles: list[_Budget] = []
         self._refuse_until = 0.0
         self._rest: list[_RestBudget] = []
         for target in self._connections():
@@ -142,6 +143,11 @@ class Chaos:
             raise ValueError(f"reorder window {window}; expected 2 or more frames")
         self._reorder = _Reorder(channel, window)
 
+    def garble_next(self, count: int, channel: str = "executions") -> None:
+        """The next `count` frames of `channel` keep their envelope and sequence number but carry an
+        unreadable `data` (a string where a list of reports belongs): what they reported is lost to the client."""
+        self._garbles.append(_Budget(channel, count))
+
     def corrupt_next_checksum(self, count: int = 1) -> None:
         """The next `count` `book` frames carry a wrong checksum (the book itself is right)."""
         self._corrupt_checksums += count
@@ -182,6 +188,8 @@ class Chaos:
             return [frame]
         if _spend(self._drops, channel):
             return []
+        if _spend(self._garbles, channel):
+            frame = Outbound(channel, {**frame.payload, "data": "garbled"})
         if channel == "book" and self._corrupt_checksums > 0:
             self._corrupt_checksums -= 1
             frame = _corrupt(frame)

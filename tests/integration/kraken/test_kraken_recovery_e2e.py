@@ -150,6 +150,38 @@ async def test_fills_missed_by_the_stream_are_recovered_after_reconnect_and_gaps
     assert position.quantity == sum((e.quantity for e in truth.domain_executions()), Decimal(0))
 
 
+async def test_a_fill_whose_frame_was_garbled_is_stored_exactly_once(
+    sim: KrakenSimulator, store: SqliteStore
+) -> None:
+    """Executions frames that arrive with their sequence number but an unreadable report: the fills they
+    carried come back through REST (a `rejected` recovery), each stored once."""
+    async with streaming_exchange(sim) as kraken:
+        tracker = OrderTracker(store, MemoryEventBus(maxsize=100_000))
+        recovery = StreamRecovery(
+            kraken, kraken, tracker, store, SystemClock(), poll_interval=60.0, retry_delay=0.05
+        )
+        await recovery.start()
+        try:
+            await eventually(lambda: recovery.gate.is_open, "the gate opening once the stream is healthy", 15)
+            for i in range(3):
+                await place(kraken, tracker, OrderSide.BUY, Decimal(29000 + 50 * i), i)
+            await other_traders_sell(sim, 1)
+            await converge(sim, store, within=15, what="the first fill over the stream", balances=False)
+
+            sim.chaos.garble_next(4)  # every executions frame of the next fills: trades and order updates
+            await other_traders_sell(sim, 2)
+            await converge(sim, store, within=30, what="recovery of the garbled fills", balances=False)
+            assert sum(r.executions_new for r in recovery.reports if r.reason == "rejected") > 0
+        finally:
+            await recovery.close()
+
+    truth = sim.truth()
+    async with store.unit_of_work() as uow:
+        stored = await uow.executions.since(START_OF_TIME)
+    assert len(truth.executions) == 3
+    assert sorted(map(fill_key, stored)) == sorted(map(fill_key, truth.domain_executions()))
+
+
 async def other_traders_sell(sim: KrakenSimulator, fills: int) -> None:
     """`fills` sells of 0.01 that each take from our best bid."""
     for _ in range(fills):

@@ -171,6 +171,38 @@ async def test_a_malformed_frame_is_counted_and_the_stream_goes_on(
         await collected.stop()
 
 
+async def test_an_unreadable_executions_frame_asks_for_a_backfill_since_the_last_private_message(
+    sim: KrakenSimulator, rest: KrakenRestClient
+) -> None:
+    async with private_stream(sim, rest) as stream:
+        collected = Collected(stream)
+        await stream.wait_healthy(5)
+        await fill_market_buy(sim, rest)
+        last_before = await collected.first(ExecutionReported)
+        await asyncio.sleep(0.1)
+        sim.chaos.garble_next(1)
+        await fill_market_buy(sim, rest)
+        recovery = await collected.first(StreamRecoveryNeeded, within=5)
+        assert recovery.reason == "rejected"
+        assert recovery.since is not None
+        assert recovery.since >= last_before.execution.timestamp
+        assert stream.counters.rejected_frames == 1
+        assert stream.health().healthy
+        await collected.stop()
+
+
+async def test_a_private_frame_too_broken_to_name_its_channel_asks_for_a_backfill(
+    sim: KrakenSimulator, rest: KrakenRestClient
+) -> None:
+    async with private_stream(sim, rest) as stream:
+        collected = Collected(stream)
+        await stream.wait_healthy(5)
+        assert sim.chaos.inject_malformed(endpoint="private") == 1
+        recovery = await collected.first(StreamRecoveryNeeded, within=5)
+        assert recovery.reason == "rejected"
+        await collected.stop()
+
+
 async def test_refused_handshakes_are_retried_with_backoff_until_kraken_is_back(
     sim: KrakenSimulator, rest: KrakenRestClient
 ) -> None:
@@ -242,9 +274,7 @@ async def test_an_ack_without_its_snapshot_replaces_the_connection(sim: KrakenSi
 
 
 RECORDED_BOOK = Path(__file__).resolve().parents[2] / "fixtures" / "kraken" / "book-v2-btcusd-recorded.json"
-RECORDED_SNAPSHOT = json.loads(RECORDED_BOOK.read_text())[
-    "init"
-]
+RECORDED_SNAPSHOT = json.loads(RECORDED_BOOK.read_text())["init"]
 
 
 def already_subscribed_once() -> Callable[[ServerConnection], Awaitable[None]]:
