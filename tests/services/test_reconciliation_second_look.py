@@ -17,10 +17,13 @@ from galfriday.adapters.memory.clock import ManualClock
 from galfriday.adapters.memory.exchange import FakeExchange
 from galfriday.adapters.memory.notifier import MemoryNotifier
 from galfriday.adapters.memory.store import MemoryStore
+from galfriday.config import config_from_mapping
 from galfriday.domain.executions import Execution
 from galfriday.domain.portfolio import replay_positions
 from galfriday.domain.timestamps import EPOCH
 from galfriday.domain.tolerance import TolerancePolicy
+from galfriday.errors import ConfigurationError, InvalidValueError
+from galfriday.reconcile_command import reconciliation_settings
 from galfriday.services.reconciliation import HALT_KEY, ReconciliationService, ReconciliationSettings
 from galfriday.services.trading_gate import TradingGate
 
@@ -206,3 +209,15 @@ async def test_settle_runs_before_the_store_is_read(
     report = await service.run()
     assert report.outcomes == ()
     assert report.settled == ()
+
+
+def test_a_negative_confirmation_delay_is_refused_by_the_settings_and_the_config() -> None:
+    with pytest.raises(InvalidValueError, match="confirm_after_seconds"):
+        ReconciliationSettings(confirm_after_seconds=-1)
+    with pytest.raises(ConfigurationError, match="confirm_after_seconds"):
+        config_from_mapping({"reconciliation": {"confirm_after_seconds": -1}}, {})
+
+
+def test_the_configured_delay_reaches_the_service_settings() -> None:
+    section = config_from_mapping({"reconciliation": {"confirm_after_seconds": 0}}, {}).reconciliation
+    assert reconciliation_settings(section).confirm_after_seconds == 0
