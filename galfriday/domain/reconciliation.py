@@ -97,6 +97,15 @@ class Discrepancy:
         return ZERO if scale == 0 else self.absolute / scale
 
     @property
+    def drift(self) -> str:
+        """What stays the same while both sides keep moving together: kind, subject, which sides exist and the
+        signed gap `reference - internal`. A fill we missed leaves the same gap however much we trade after it;
+        a lag in applying stream events changes or closes it."""
+        sides = ("i" if self.internal is not None else "-") + ("r" if self.reference is not None else "-")
+        gap = (self.reference or ZERO) - (self.internal or ZERO)
+        return f"{self.kind.value}|{self.subject}|{sides}|{_text(gap)}"
+
+    @property
     def identity(self) -> str:
         """What makes this discrepancy the same one across runs and restarts (adjustment ids hash it)."""
         return f"{self.kind.value}|{self.subject}|{_text(self.internal)}|{_text(self.reference)}"

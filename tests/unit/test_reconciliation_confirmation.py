@@ -34,10 +34,25 @@ def test_a_discrepancy_the_second_look_no_longer_finds_has_settled() -> None:
     assert [d.subject for d in result.confirmed] == ["balance:ETH"]
 
 
-def test_the_same_subject_with_other_values_is_not_the_same_discrepancy() -> None:
+def test_the_same_subject_with_another_gap_is_not_the_same_discrepancy() -> None:
     result = confirm([balance("BTC", "1", "2")], [balance("BTC", "1.5", "2")])
     assert result.confirmed == ()
     assert [d.internal for d in result.settled] == [D(1)]
+
+
+def test_a_real_drift_is_confirmed_while_both_sides_keep_moving() -> None:
+    """A missed 0.1 BTC fill: between the looks we traded 0.4 BTC more, and the exchange counted it too."""
+    result = confirm([balance("BTC", "1.0", "1.1")], [balance("BTC", "1.4", "1.5")])
+    assert [(d.internal, d.reference) for d in result.confirmed] == [(D("1.4"), D("1.5"))]
+    assert result.settled == ()
+
+
+def test_a_side_appearing_or_vanishing_is_another_discrepancy_even_with_the_same_gap() -> None:
+    missing = Discrepancy(
+        DiscrepancyKind.BALANCE_MISMATCH, "balance:BTC", Scope.ASSET, "BTC", None, D("0.1"), "we hold none"
+    )
+    result = confirm([missing], [balance("BTC", "0", "0.1")])
+    assert result.confirmed == ()
 
 
 def test_what_only_the_second_look_found_is_left_for_the_next_run() -> None:
