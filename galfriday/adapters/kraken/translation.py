@@ -14,7 +14,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NoReturn
 
-from galfriday.adapters.kraken.trusted import new_book_update, new_execution, new_order
+from galfriday.adapters.kraken.trusted import (
+    new_book_update,
+    new_execution,
+    new_execution_reported,
+    new_order,
+    new_order_reported,
+)
 from galfriday.adapters.kraken.ws_errors import KrakenTranslationError
 from galfriday.adapters.kraken.ws_messages import (
     BalanceEntry,
@@ -32,8 +38,6 @@ from galfriday.domain.events import (
     BookReported,
     CandleReported,
     ExchangeEvent,
-    ExecutionReported,
-    OrderReported,
     TickerReported,
     TradeReported,
 )
@@ -199,17 +203,17 @@ class ExecutionsTranslator:
         at = report.timestamp or received_at
         if report.exec_type != "trade":
             try:
-                return [OrderReported(self._order(report, fields, at), at, snapshot)]
+                return [new_order_reported(self._order(report, fields, at), at, snapshot)]
             finally:
                 if fields.order_status in _TERMINAL:
                     self._orders.pop(report.order_id, None)
-        fill = ExecutionReported(self._execution(report, fields, at), snapshot)
+        fill = new_execution_reported(self._execution(report, fields, at), snapshot)
         if not self._reports_order(report, fields):
             return [fill]
         # The fill also says where the order stands (partially filled, with its cumulative quantity and cost; or
         # closed). Kraken's separate `filled` report follows a closing fill, so the order is remembered until then.
         try:
-            return [fill, OrderReported(self._order(report, fields, at), at, snapshot)]
+            return [fill, new_order_reported(self._order(report, fields, at), at, snapshot)]
         except KrakenTranslationError:
             return [fill]
 

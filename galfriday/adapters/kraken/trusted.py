@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import attrs
 
+from galfriday.domain.events import ExecutionReported, OrderReported
 from galfriday.domain.executions import Execution, Liquidity, OrderSide
 from galfriday.domain.instruments import asset_code, parse_symbol
 from galfriday.domain.market_data import BookLevel, BookUpdate
@@ -22,7 +23,7 @@ from galfriday.domain.order_status import OrderStatus
 from galfriday.domain.orders import Order, OrderType, TimeInForce
 from galfriday.errors import InvalidValueError
 
-__all__ = ["new_book_update", "new_execution", "new_order"]
+__all__ = ["new_book_update", "new_execution", "new_execution_reported", "new_order", "new_order_reported"]
 
 _new = object.__new__
 _SIDES = {"buy": OrderSide.BUY, "sell": OrderSide.SELL}
@@ -131,6 +132,31 @@ _BOOK_LEVEL_SETTERS = _setters(BookLevel, _BOOK_LEVEL_FIELDS)
 _BOOK_UPDATE_SETTERS = _setters(BookUpdate, _BOOK_UPDATE_FIELDS)
 _NO_EXEC_IDS: frozenset[str] = frozenset()
 _ORDER_SETTERS = _setters(Order, _ORDER_FIELDS)
+_ORDER_REPORTED_SETTERS = _setters(
+    OrderReported, _fields_of(OrderReported, ("order", "occurred_at", "snapshot"))
+)
+_EXECUTION_REPORTED_SETTERS = _setters(
+    ExecutionReported, _fields_of(ExecutionReported, ("execution", "snapshot"))
+)
+
+
+def new_order_reported(order: Order, occurred_at: datetime, snapshot: bool) -> OrderReported:
+    """An `OrderReported` equal to `OrderReported(order, occurred_at, snapshot)`, without its converter."""
+    set_order, set_occurred_at, set_snapshot = _ORDER_REPORTED_SETTERS
+    event: OrderReported = _new(OrderReported)
+    set_order(event, order)
+    set_occurred_at(event, _utc(occurred_at))
+    set_snapshot(event, snapshot)
+    return event
+
+
+def new_execution_reported(execution: Execution, snapshot: bool) -> ExecutionReported:
+    """An `ExecutionReported` equal to `ExecutionReported(execution, snapshot)`."""
+    set_execution, set_snapshot = _EXECUTION_REPORTED_SETTERS
+    event: ExecutionReported = _new(ExecutionReported)
+    set_execution(event, execution)
+    set_snapshot(event, snapshot)
+    return event
 
 
 def new_execution(

@@ -23,7 +23,13 @@ from galfriday.adapters.kraken.translation import (
     trade_event,
     trading_pairs,
 )
-from galfriday.adapters.kraken.trusted import new_book_update, new_execution, new_order
+from galfriday.adapters.kraken.trusted import (
+    new_book_update,
+    new_execution,
+    new_execution_reported,
+    new_order,
+    new_order_reported,
+)
 from galfriday.adapters.kraken.ws_errors import KrakenTranslationError
 from galfriday.adapters.kraken.ws_messages import (
     BalanceEntry,
@@ -569,6 +575,47 @@ def test_new_execution_equals_the_domain_constructor(**values: Any) -> None:
 def test_new_order_equals_the_domain_constructor(**values: Any) -> None:
     values |= {"exchange_order_id": "O1"}
     both(lambda: Order(**values), lambda: new_order(**values))
+
+
+ORDER = Order(
+    client_order_id="c1",
+    symbol="BTC/USD",
+    side="buy",
+    order_type=OrderType.LIMIT,
+    quantity=D("0.01"),
+    limit_price=D("26500.0"),
+    created_at=datetime(2023, 9, 22, tzinfo=UTC),
+)
+
+
+@given(occurred_at=moments, snapshot=st.booleans())
+def test_new_order_reported_equals_the_domain_constructor(occurred_at: datetime, snapshot: bool) -> None:
+    both(
+        lambda: OrderReported(ORDER, occurred_at, snapshot),
+        lambda: new_order_reported(ORDER, occurred_at, snapshot),
+    )
+
+
+@given(snapshot=st.booleans())
+def test_new_execution_reported_equals_the_domain_constructor(snapshot: bool) -> None:
+    execution = new_execution(
+        exec_id="T1",
+        order_id="O1",
+        symbol="BTC/USD",
+        side="sell",
+        quantity=D("0.005"),
+        price=D("26599.9"),
+        timestamp=datetime(2023, 9, 22, tzinfo=UTC),
+        fee=D("0.3458"),
+        fee_currency="USD",
+        liquidity=Liquidity.TAKER,
+        trade_id="7",
+        client_order_id="c1",
+    )
+    both(
+        lambda: ExecutionReported(execution, snapshot),
+        lambda: new_execution_reported(execution, snapshot),
+    )
 
 
 @given(
