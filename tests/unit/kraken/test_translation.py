@@ -585,6 +585,7 @@ ORDER = Order(
     quantity=D("0.01"),
     limit_price=D("26500.0"),
     created_at=datetime(2023, 9, 22, tzinfo=UTC),
+    updated_at=datetime(2023, 9, 22, tzinfo=UTC),
 )
 
 
