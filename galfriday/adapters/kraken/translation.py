@@ -102,6 +102,10 @@ _STATUSES = {
 _TERMINAL = frozenset({"filled", "canceled", "expired"})
 _LIMIT_TYPES = frozenset({"limit", "iceberg", "stop-loss-limit", "take-profit-limit", "trailing-stop-limit"})
 _LIQUIDITY = {"m": Liquidity.MAKER, "t": Liquidity.TAKER}
+# Enum members looked up once: attribute access on an Enum class costs more than a module global.
+_UNKNOWN_LIQUIDITY = Liquidity.UNKNOWN
+_LIMIT = OrderType.LIMIT
+_MARKET = OrderType.MARKET
 
 
 class _OrderFields:
@@ -249,7 +253,7 @@ class ExecutionsTranslator:
                 timestamp=at,
                 fee=fee,
                 fee_currency=fee_currency,
-                liquidity=_LIQUIDITY.get(report.liquidity_ind or "", Liquidity.UNKNOWN),
+                liquidity=_LIQUIDITY.get(report.liquidity_ind or "", _UNKNOWN_LIQUIDITY),
                 trade_id=None if report.trade_id is None else str(report.trade_id),
                 client_order_id=fields.cl_ord_id,
             )
@@ -298,7 +302,7 @@ class ExecutionsTranslator:
                 client_order_id=fields.cl_ord_id or report.order_id,
                 symbol=symbol,
                 side=side,
-                order_type=OrderType.LIMIT if is_limit else OrderType.MARKET,
+                order_type=_LIMIT if is_limit else _MARKET,
                 quantity=quantity,
                 created_at=fields.created_at,
                 updated_at=at,

@@ -31,6 +31,7 @@ _TIME_IN_FORCE = {member.value: member for member in TimeInForce} | {
     member.value.upper(): member for member in TimeInForce
 }
 _ASSETS: dict[str, str] = {}
+_LIMIT = OrderType.LIMIT
 
 
 def _fields_of(cls: type, expected: tuple[str, ...]) -> tuple[str, ...]:
@@ -228,7 +229,7 @@ def new_order(
     tif = _TIME_IN_FORCE.get(time_in_force)
     if tif is None:
         raise InvalidValueError("time_in_force", time_in_force, "one of gtc, ioc, fok, gtd")
-    if order_type is OrderType.LIMIT and limit_price is None:
+    if order_type is _LIMIT and limit_price is None:
         raise InvalidValueError("limit_price", None, "a price for a limit order")
     quantity = _positive("quantity", quantity)
     filled = _non_negative("filled_quantity", filled_quantity)
