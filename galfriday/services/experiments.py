@@ -13,10 +13,12 @@ import asyncio
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from attrs import frozen
 
+from galfriday.domain.amounts import exact
 from galfriday.domain.experiment_evidence import (
     ExperimentAssessment,
     assess,
@@ -142,10 +144,12 @@ class ExperimentService:
         prediction_id: str,
         happened: bool,
         *,
-        pnl: float | None = None,
+        pnl: Decimal | None = None,
         observed_at: datetime | None = None,
     ) -> int:
         """Resolve a request: whether the predicted event happened (and the P&L of acting on it).
+
+        `pnl` is money, so a `Decimal` (a float is refused); the statistics take it as a float outcome value.
 
         Each arm's hit, Brier and log loss are computed from its logged probability; in a shadow experiment
         the candidate's shadow prediction of the same request is resolved too. `pnl` goes to the acted
@@ -154,7 +158,7 @@ class ExperimentService:
         acted = await self._prediction(prediction_id)
         experiment = await self._experiment_of(acted)
         settings = ExperimentSettings.from_config(experiment.config)
-        resolved = [(acted, {} if pnl is None else {"pnl": pnl})]
+        resolved = [(acted, {} if pnl is None else {"pnl": float(exact("pnl", pnl))})]
         if experiment.mode is ExperimentMode.SHADOW and acted.acted:
             shadow = await self._find_prediction(shadow_prediction_id(acted.id))
             if shadow is not None:

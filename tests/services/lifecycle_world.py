@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from galfriday.adapters.memory.artifacts import MemoryArtifactStore
@@ -135,7 +136,7 @@ class LifecycleWorld:
         start: int = 0,
         count: int | None = None,
         *,
-        stake: float | None = None,
+        stake: Decimal | None = None,
     ) -> int:
         """Send requests (cycling through `traffic`) and resolve each; return how many were sent.
 

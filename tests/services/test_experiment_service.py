@@ -6,6 +6,7 @@ import hashlib
 import math
 import random
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import attrs
 import pytest
@@ -101,7 +102,7 @@ class Lab:
             happened = rng.random() < 1.0 / (1.0 + math.exp(-logit))
             self.clock.advance(60)
             await self.experiments.record_result(
-                served.prediction_id, happened, pnl=1.0 if happened else -1.0
+                served.prediction_id, happened, pnl=Decimal(1) if happened else Decimal(-1)
             )
 
 

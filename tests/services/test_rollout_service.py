@@ -287,7 +287,7 @@ async def test_a_promotion_the_gates_refuse_at_the_end_becomes_a_rollback(world:
 async def test_a_realised_drawdown_above_the_limit_rolls_back(world: LifecycleWorld) -> None:
     strict = world.rollout_with(plan(max_drawdown=Decimal("2.5")))
     rollout = await strict.start(MODEL, 2, reason="drawdown limit", champion_holdout=world.champion_holdout)
-    await world.serve(LIVE, 0, 5_000, stake=1.0)  # ~250 candidate trades at ~62 % wins: losing streaks happen
+    await world.serve(LIVE, 0, 5_000, stake=Decimal(1))  # ~250 candidate trades at ~62 % wins: losing streaks happen
     step = await strict.step(rollout)
     assert step.action is CanaryAction.ROLLBACK
     assert [g.name for g in step.guardrails if g.tripped] == ["drawdown"]
