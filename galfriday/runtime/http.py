@@ -1,24 +1,45 @@
-"""The runtime's HTTP endpoint (aiohttp): `/health` as JSON (503 when unhealthy) and `/metrics` for Prometheus."""
+"""The runtime's HTTP endpoint (aiohttp): `/health` as JSON (503 when unhealthy), `/metrics` for Prometheus and
+`POST /reconcile`, which runs the process's reconciliation now and answers its report (200 when the run succeeded
+or left items for review, 500 when it failed, 409 while a run is under way, 503 while stopping).
+
+It binds to `[runtime] http_host` (127.0.0.1 by default): whoever can reach it can ask for a reconciliation.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from galfriday.domain.reconciliation_audit import RunStatus
 from galfriday.errors import StartupError
 from galfriday.runtime.health import HealthCheck
 from galfriday.runtime.metrics import CONTENT_TYPE, RuntimeMetrics
+from galfriday.runtime.reconciliation_loop import ReconciliationBusyError, ReconciliationStoppingError
+from galfriday.services.reconciliation import ReconciliationReport
 
 log = logging.getLogger(__name__)
 
 
 class HttpEndpoint:
-    """Serves `/health` and `/metrics` on `host:port` (port 0 picks a free one; `port` tells which)."""
+    """Serves `/health`, `/metrics` and (given `reconcile`) `POST /reconcile` on `host:port` (port 0 picks a free
+    one; `port` tells which). `stopping` tells when to refuse a reconciliation with 503."""
 
-    def __init__(self, health: HealthCheck, metrics: RuntimeMetrics, *, host: str, port: int) -> None:
+    def __init__(
+        self,
+        health: HealthCheck,
+        metrics: RuntimeMetrics,
+        *,
+        host: str,
+        port: int,
+        reconcile: Callable[[], Awaitable[ReconciliationReport]] | None = None,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._health = health
         self._metrics = metrics
+        self._reconcile = reconcile
+        self._stopping = stopping
         self._host = host
         self._requested_port = port
         self._runner: web.AppRunner | None = None
@@ -32,6 +53,8 @@ class HttpEndpoint:
         app = web.Application()
         app.router.add_get("/health", self._serve_health)
         app.router.add_get("/metrics", self._serve_metrics)
+        if self._reconcile is not None:
+            app.router.add_post("/reconcile", self._serve_reconcile)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self._host, self._requested_port)
@@ -62,3 +85,15 @@ class HttpEndpoint:
     async def _serve_metrics(self, request: web.Request) -> web.Response:
         body = self._metrics.exposition()
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+    async def _serve_reconcile(self, request: web.Request) -> web.Response:
+        if self._reconcile is None or self._stopping():
+            return web.json_response({"error": "the process is stopping"}, status=503)
+        try:
+            report = await self._reconcile()
+        except ReconciliationStoppingError as exc:
+            return web.json_response({"error": str(exc)}, status=503)
+        except ReconciliationBusyError as exc:
+            return web.json_response({"error": str(exc)}, status=409)
+        log.info("reconciliation asked for over HTTP: %s", report.status.value)
+        return web.json_response(report.document(), status=500 if report.status is RunStatus.FAILED else 200)

@@ -193,7 +193,12 @@ class Runtime:
             order_gate=self._gate_holds,
         )
         self.http = HttpEndpoint(
-            self.health, self.metrics, host=config.runtime.http_host, port=config.runtime.http_port
+            self.health,
+            self.metrics,
+            host=config.runtime.http_host,
+            port=config.runtime.http_port,
+            reconcile=self.reconciliation.run_now,
+            stopping=lambda: self._stopping,
         )
 
     @property

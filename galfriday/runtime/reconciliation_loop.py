@@ -4,6 +4,8 @@ interval_seconds`, and a run after every reconnect or gap once stream recovery h
 Runs never overlap (the service serialises them) and never block order intake: the intake only asks for a run
 (`after_recovery`), this component performs it. Each run's discrepancies are counted by kind in
 `galfriday_discrepancies_total`, and its status in `galfriday_job_runs_total{job="reconciliation"}`.
+An operator asks for a run now through `run_now` (the runtime's `POST /reconcile`): a clean run lifts a review
+halt without a restart.
 """
 
 from __future__ import annotations
@@ -15,10 +17,19 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from galfriday.domain.reconciliation_audit import RunKind
+from galfriday.errors import GalfridayError
 from galfriday.runtime.metrics import RuntimeMetrics
 from galfriday.services.reconciliation import ReconciliationReport, ReconciliationService
 
 log = logging.getLogger(__name__)
+
+
+class ReconciliationBusyError(GalfridayError):
+    """A run was asked for while another run of this process is under way (ask again when it has ended)."""
+
+
+class ReconciliationStoppingError(GalfridayError):
+    """A run was asked for while the process is stopping."""
 
 
 class ReconciliationLoop:
@@ -43,6 +54,7 @@ class ReconciliationLoop:
         self._recovery_since: datetime | None = None
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._busy = False
         self.reports: list[ReconciliationReport] = []
         """The runs of this process, oldest first (the last 100)."""
 
@@ -60,13 +72,30 @@ class ReconciliationLoop:
         """Run as soon as the current run (if any) ends, instead of waiting for the schedule."""
         self._wake.set()
 
+    @property
+    def busy(self) -> bool:
+        """Whether a run of this component is under way."""
+        return self._busy
+
+    async def run_now(self) -> ReconciliationReport:
+        """A manual run now, recorded like the others; refused while one runs or while stopping."""
+        if self._stopping.is_set():
+            raise ReconciliationStoppingError("the process is stopping; no reconciliation is started")
+        if self._busy:
+            raise ReconciliationBusyError("a reconciliation run is under way; ask again when it has ended")
+        return await self._perform(RunKind.MANUAL)
+
     async def run(self) -> None:
         if self._stopping.is_set():
             return
         if not self._started:
             if not await self._until_ready():
                 return
-            self._record(await self._service.start())
+            self._busy = True
+            try:
+                self._record(await self._service.start())
+            finally:
+                self._busy = False
             self._started = True
         while not self._stopping.is_set():
             await self._sleep()
@@ -74,13 +103,22 @@ class ReconciliationLoop:
                 return
             if self._recovery_requested:
                 since, self._recovery_requested, self._recovery_since = self._recovery_since, False, None
-                self._record(await self._service.run(RunKind.RECONNECT, since=since))
+                await self._perform(RunKind.RECONNECT, since=since)
             else:
-                self._record(await self._service.run(RunKind.SCHEDULED))
+                await self._perform(RunKind.SCHEDULED)
 
     async def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
+
+    async def _perform(self, kind: RunKind, *, since: datetime | None = None) -> ReconciliationReport:
+        self._busy = True
+        try:
+            report = await self._service.run(kind, since=since)
+        finally:
+            self._busy = False
+        self._record(report)
+        return report
 
     async def _until_ready(self) -> bool:
         """Wait for `ready`, unless asked to stop first; whether to go on."""
