@@ -8,9 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
+from click.testing import CliRunner, Result
 from runtime_fixtures import memory_config, running_runtime
 from runtime_waiting import eventually
 
+from galfriday.cli import cli
 from galfriday.config import Config, ReconciliationConfig
 from galfriday.domain.balances import Balance
 from galfriday.domain.reconciliation_audit import RunKind
@@ -104,3 +106,41 @@ async def test_post_reconcile_is_503_while_stopping() -> None:
         runtime._stopping = False
     assert status == 503
     assert "stopping" in body["error"]
+
+
+async def galfriday_reconcile(*args: str) -> Result:
+    """The real CLI, in a thread of its own (it runs its own event loop) while the runtime serves this one."""
+    return await asyncio.to_thread(CliRunner().invoke, cli, ["reconcile", *args])
+
+
+async def test_galfriday_reconcile_url_asks_the_running_process_and_lifts_its_halt() -> None:
+    async with running_runtime(config()) as runtime:
+        await started(runtime)
+        right = await exchange_btc(runtime)
+        await store_btc(runtime, right + Decimal("5"))
+        halted = await galfriday_reconcile("--url", runtime.http.url, "--json")
+        assert halted.exit_code == 0, halted.output
+        assert json.loads(halted.stdout)["halted"] is True
+        assert HALT_KEY in runtime.trading_gate.reasons
+
+        await store_btc(runtime, right)
+        lifted = await galfriday_reconcile("--url", runtime.http.url)
+        assert runtime.reconciliation.reports[-1].kind is RunKind.MANUAL
+        assert runtime.trading_gate.is_open
+    assert lifted.exit_code == 0, lifted.output
+    assert "reconciliation success" in lifted.stdout
+    assert "0 found" in lifted.stdout
+
+
+async def test_galfriday_reconcile_url_exits_1_when_nothing_answers() -> None:
+    async with running_runtime(config()) as runtime:
+        url = runtime.http.url
+    result = await galfriday_reconcile("--url", url)
+    assert result.exit_code == 1
+    assert f"cannot ask {url} to reconcile" in result.output
+
+
+async def test_galfriday_reconcile_refuses_dry_run_with_url() -> None:
+    result = await galfriday_reconcile("--url", "http://127.0.0.1:9", "--dry-run")
+    assert result.exit_code == 2
+    assert "cannot be combined with --url" in result.output
