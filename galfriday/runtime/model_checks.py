@@ -7,6 +7,8 @@ champion and shadowed (the very first version, passing the gates, is promoted di
 Each retraining decision is counted in `galfriday_retrain_decisions_total{model, decision}` and each trigger
 present in `galfriday_retrain_triggers_total{model, trigger}`; every action the pipeline reports is logged.
 One model's failure is logged and does not keep the others from their step; the job run then counts as failed.
+Before each step a production alias moved by another process (`galfriday models promote/rollback`) is served
+(`ProductionFollower`); one the step itself moves, the pipeline serves.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from galfriday.app import App
 from galfriday.errors import GalfridayError
 from galfriday.runtime.metrics import RuntimeMetrics
+from galfriday.runtime.production_following import ProductionFollower
 from galfriday.services.experiments import ExperimentService
 from galfriday.services.holdout_scoring import HoldoutScorer
 from galfriday.services.model_monitoring import ModelMonitoringService
@@ -50,8 +53,11 @@ class MeteredRetraining(RetrainingService):
 class ModelChecks:
     """The action of the `model-checks` periodic job: one pipeline step per watched model."""
 
-    def __init__(self, pipeline: ModelPipeline, models: Sequence[str]) -> None:
+    def __init__(
+        self, pipeline: ModelPipeline, models: Sequence[str], *, follower: ProductionFollower | None = None
+    ) -> None:
         self.pipeline = pipeline
+        self.follower = follower
         self._models = tuple(models)
         self.reports: dict[str, TickReport] = {}
         """The latest step per model."""
@@ -60,7 +66,7 @@ class ModelChecks:
         failed: list[str] = []
         for name in self._models:
             try:
-                report = await self.pipeline.tick(name)
+                report = await self._step(name)
             except Exception:
                 log.exception("model pipeline step of %s failed", name)
                 failed.append(name)
@@ -70,6 +76,17 @@ class ModelChecks:
                 log.info("model %s: %s", name, action)
         if failed:
             raise ModelCheckError(f"model pipeline steps failed for {', '.join(failed)}; see the log above")
+
+    async def _step(self, name: str) -> TickReport:
+        if self.follower is None:
+            return await self.pipeline.tick(name)
+        await self.follower.follow(name)
+        before = await self.follower.production(name)
+        report = await self.pipeline.tick(name)
+        after = await self.follower.production(name)
+        if after is not None and after != before:  # the step promoted or rolled back, and serves it
+            self.follower.served(name, after)
+        return report
 
 
 class ModelCheckError(GalfridayError):

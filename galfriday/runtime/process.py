@@ -52,6 +52,7 @@ from galfriday.runtime.model_checks import ModelChecks, model_pipeline
 from galfriday.runtime.order_entry import OrderEntry
 from galfriday.runtime.periodic import PeriodicJob
 from galfriday.runtime.prediction_metrics import MeteredPredictionLog
+from galfriday.runtime.production_following import ProductionFollower
 from galfriday.runtime.query_metrics import QueryLatencyCollector
 from galfriday.runtime.reconciliation_loop import ReconciliationLoop
 from galfriday.runtime.service_component import ServiceComponent
@@ -143,11 +144,14 @@ class Runtime:
         jobs = [self.retention]
         self.model_checks: ModelChecks | None = None
         self.model_registry: ModelRegistry | None = None
+        self.production: ProductionFollower | None = None
+        """Serves a production alias moved by another process (with watched models)."""
         if config.runtime.model_names():
             pipeline, self.model_registry = model_pipeline(
                 app, self.predictions, self.prediction_log, self.metrics
             )
-            self.model_checks = ModelChecks(pipeline, config.runtime.model_names())
+            self.production = ProductionFollower(self.model_registry, self.predictions)
+            self.model_checks = ModelChecks(pipeline, config.runtime.model_names(), follower=self.production)
             jobs.append(
                 PeriodicJob(
                     "model-checks",
@@ -216,6 +220,8 @@ class Runtime:
                 version = (await self.model_registry.aliases(name)).get(PRODUCTION)
                 if version is not None:
                     self.predictions.serve(await self.model_registry.load(name, version))
+                    if self.production is not None:
+                        self.production.served(name, version)
                     log.info("serving %s v%d (production)", name, version)
             except Exception:
                 log.exception("could not load the production version of %s; it is not served", name)
