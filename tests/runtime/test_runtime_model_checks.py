@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from runtime_fixtures import memory_config
 from runtime_waiting import eventually
 
+from galfriday.adapters.memory.notifier import MemoryNotifier
 from galfriday.app import App
 from galfriday.config import Config, ModelsConfig
 from galfriday.runtime.process import Runtime
@@ -30,7 +31,8 @@ def lifecycle_config() -> Config:
 
 async def test_a_watched_model_without_a_version_is_trained_validated_promoted_and_served() -> None:
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    async with App.from_config(lifecycle_config()) as app:
+    notifier = MemoryNotifier()
+    async with App.from_config(lifecycle_config(), overrides={"notifier": notifier}) as app:
         async with app.store.unit_of_work() as uow:
             await uow.candles.upsert_many(candle_walk(1_500, seed=31, start=now - timedelta(hours=1_500)))
             await uow.commit()
@@ -53,6 +55,7 @@ async def test_a_watched_model_without_a_version_is_trained_validated_promoted_a
     assert actions[-1] == "v1 promoted as the first version"
     assert production == 1
     assert served.version == 1
+    assert [a.title for a in notifier.alerts] == [f"model {MODEL}: retraining triggered (no_model)"]
     registry = runtime.metrics.registry
     assert (
         registry.get_sample_value(
