@@ -17,6 +17,7 @@ from galfriday.adapters.onnx.runtime import OnnxModelRuntime
 from galfriday.domain.promotion_gates import GatePolicy, HoldoutMetrics
 from galfriday.errors import ModelError
 from galfriday.runtime.production_following import ProductionFollower
+from galfriday.services.experiments import ExperimentService
 from galfriday.services.model_registry import ModelRegistry
 from galfriday.services.prediction import PredictionService
 from galfriday.services.prediction_log import PredictionLog
@@ -115,3 +116,23 @@ async def test_a_promoted_version_whose_artifact_was_tampered_with_is_not_served
 
     assert await processes.follower.follow(NAME) is None
     assert await processes.served_version() == 1
+
+
+async def test_a_moved_alias_waits_while_an_experiment_routes_the_model(processes: Processes) -> None:
+    await processes.register(1, brier=0.22)
+    await processes.cli.promote(NAME, 1, actor="carol", reason="first")
+    await processes.follower.follow(NAME)
+    await processes.register(2, brier=0.20)
+    await processes.register(3, brier=0.21)
+    experiments = ExperimentService(processes.cli.store, processes.clock)
+    shadow = await experiments.create("v1 vs v2", NAME, 1, 2)
+    processes.predictions.start_experiment(
+        shadow, await processes.served.load(NAME, 1), await processes.served.load(NAME, 2)
+    )
+    processes.clock.advance(3600)
+    await processes.cli.promote(NAME, 3, actor="carol", reason="hand-picked")
+
+    assert await processes.follower.follow(NAME) is None
+    assert await processes.served_version() == 1
+    processes.predictions.end_experiment(NAME, await processes.served.get(NAME, 1))
+    assert await processes.follower.follow(NAME) == 3
