@@ -196,15 +196,6 @@ class AuthenticationError(ExchangeError):
     """The exchange refused our credentials or their permissions; retrying will not help until they change."""
 
 
-class OrderGateClosedError(GalfridayError):
-    """New orders are held back (the stream is down or catching up); `reasons` maps each source to why."""
-
-    def __init__(self, reasons: dict[str, str]) -> None:
-        self.reasons = dict(reasons)
-        why = "; ".join(f"{source}: {reason}" for source, reason in sorted(self.reasons.items()))
-        super().__init__(f"new orders are held back until the gate reopens ({why})")
-
-
 class TradingHaltedError(GalfridayError):
     """New orders are halted; `reasons` maps each reason's key (`reconciliation`, `stream`) to its detail."""
 

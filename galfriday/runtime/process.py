@@ -4,7 +4,7 @@ Components, in start order:
 - `journal` (with the Kraken stream, unless `[runtime] journal = false`): every raw frame into the store's
   journal, for `galfriday replay`; stopped last, its close writes what is queued;
 - `stream-recovery`: a REST backfill at start, after every reconnect or gap, and account polling while the
-  stream is down; it holds the order gate closed until caught up;
+  stream is down; it halts new orders on the trading gate until caught up;
 - `prediction-log`: writes the predictions served through `Runtime.predictions` in batches (flushed at
   shutdown) and meters their latency;
 - `deadman`: the exchange's cancel-all-after timer, armed while orders are live;
@@ -105,7 +105,7 @@ class Runtime:
             self.tracker,
             app.store,
             app.clock,
-            trading_gate=self.trading_gate,
+            gate=self.trading_gate,
             poll_interval=config.runtime.recovery_poll_seconds,
         )
         self.intake = OrderIntake(
@@ -124,8 +124,7 @@ class Runtime:
         self.orders = OrderEntry(
             exchange,
             self.tracker,
-            order_gate=self.recovery.gate,
-            trading_gate=self.trading_gate,
+            gate=self.trading_gate,
             deadman=self.deadman,
         )
         """Order placement for components the embedding application adds: gates, switch, record, send."""
@@ -187,14 +186,14 @@ class Runtime:
         if isinstance(monitor, QueryMonitor):
             self.metrics.registry.register(QueryLatencyCollector(monitor))
         self.metrics.track_stream_health(lambda: stream.health().healthy)
-        self.metrics.track_orders_held(lambda: bool(self._gate_holds()))
+        self.metrics.track_orders_held(lambda: not self.trading_gate.is_open)
         self._stopping = False
         self.health = HealthCheck(
             stream,
             app.store,
             self.supervisor.states,
             stopping=lambda: self._stopping,
-            order_gate=self._gate_holds,
+            order_gate=lambda: self.trading_gate.reasons,
         )
         self.http = HttpEndpoint(
             self.health,
@@ -260,9 +259,6 @@ class Runtime:
         await self.recovery.start(consume=False)  # returns once the start-up backfill is done
         self._first_backfill_done.set()
 
-    def _gate_holds(self) -> dict[str, str]:
-        """Who holds new orders back: stream recovery (order gate) and reconciliation (trading gate)."""
-        return {**self.recovery.gate.reasons(), **self.trading_gate.reasons}
 
     async def _observe_stream(self, event: ExchangeEvent) -> None:
         """Let stream recovery act on the event; after each backfill it made for a reconnect or a gap, count it

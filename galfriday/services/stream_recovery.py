@@ -9,9 +9,9 @@ same order concurrently could lose one. When another component reads the stream 
 
 A backfill runs at start, on every `StreamRecoveryNeeded` (a reconnect or a sequence gap) and when
 the stream turns healthy after being down; while the stream is unhealthy the account is polled every
-`poll_interval` seconds instead. The order gate stays closed (source `stream`) from the moment the stream is
-in doubt until it is healthy again and a backfill has finished after that; given a `TradingGate` (the one
-reconciliation halts), the same hold is placed and lifted there under the key `stream`.
+`poll_interval` seconds instead. New orders are halted on the `TradingGate` it is given (the one
+reconciliation halts too; its own when none is given) under the key `stream`, from the moment the stream is
+in doubt until it is healthy again and a backfill has finished after that.
 
 A backfill:
 1. asks for every open order on the exchange (adopting ones we did not place), for our non-terminal orders
@@ -51,7 +51,6 @@ from galfriday.errors import DomainError, ExchangeError, InvalidValueError
 from galfriday.ports.clock import Clock
 from galfriday.ports.exchange import ExchangeAccount, ExchangeStream
 from galfriday.ports.stores import Store
-from galfriday.services.order_gate import OrderGate
 from galfriday.services.order_tracking import OrderTracker
 from galfriday.services.trading_gate import TradingGate
 
@@ -60,7 +59,7 @@ __all__ = ["GATE_SOURCE", "RecoveryReport", "StreamRecovery"]
 log = logging.getLogger(__name__)
 
 GATE_SOURCE = "stream"
-"""The order gate's source name for holds placed by stream recovery."""
+"""The trading gate's key for halts placed by stream recovery."""
 
 BATCH_SIZE = 500
 """Recovered events applied per unit of work (one transaction for a backfill's fills, not one per fill)."""
@@ -93,8 +92,7 @@ class StreamRecovery:
         store: Store,
         clock: Clock,
         *,
-        gate: OrderGate | None = None,
-        trading_gate: TradingGate | None = None,
+        gate: TradingGate | None = None,
         poll_interval: float = 5.0,
         margin: timedelta = timedelta(seconds=60),
         retry_delay: float = 1.0,
@@ -108,8 +106,7 @@ class StreamRecovery:
         self._tracker = tracker
         self._store = store
         self._clock = clock
-        self.gate = gate or OrderGate()
-        self.trading_gate = trading_gate
+        self.gate = gate or TradingGate()
         self._poll_interval = poll_interval
         self._margin = margin
         self._retry_delay = retry_delay
@@ -207,14 +204,10 @@ class StreamRecovery:
             self._update_gate(event.reason)
 
     def _hold(self, reason: str) -> None:
-        self.gate.close(GATE_SOURCE, reason)
-        if self.trading_gate is not None:
-            self.trading_gate.halt(GATE_SOURCE, reason)
+        self.gate.halt(GATE_SOURCE, reason)
 
     def _release(self) -> None:
-        self.gate.open(GATE_SOURCE)
-        if self.trading_gate is not None:
-            self.trading_gate.resume(GATE_SOURCE)
+        self.gate.resume(GATE_SOURCE)
 
     def _mark_in_doubt(self, since: datetime | None) -> None:
         """Something may have been missed from `since` on (None: from whenever we last knew)."""

@@ -17,9 +17,8 @@ from galfriday.domain.events import ExecutionReported, StreamRecoveryNeeded
 from galfriday.domain.executions import Execution, OrderSide
 from galfriday.domain.order_status import OrderStatus
 from galfriday.domain.orders import Order
-from galfriday.errors import InvalidValueError, OrderGateClosedError, OutcomeUnknownError, TradingHaltedError
+from galfriday.errors import InvalidValueError, OutcomeUnknownError, TradingHaltedError
 from galfriday.ports.exchange import ExchangeAccount, ExchangeStream
-from galfriday.services.order_gate import OrderGate
 from galfriday.services.stream_recovery import GATE_SOURCE, StreamRecovery
 from galfriday.services.trading_gate import TradingGate
 
@@ -41,8 +40,7 @@ def recovery_for(
     poll: float = SLOW_POLL,
     stream: ExchangeStream | None = None,
     account: object | None = None,
-    gate: OrderGate | None = None,
-    trading_gate: TradingGate | None = None,
+    gate: TradingGate | None = None,
 ) -> StreamRecovery:
     """The service on the world's exchange (or the `account` standing in for it, a wrapper of it)."""
     return StreamRecovery(
@@ -52,7 +50,6 @@ def recovery_for(
         world.store,
         world.clock,
         gate=gate,
-        trading_gate=trading_gate,
         poll_interval=poll,
         retry_delay=0.01,
     )
@@ -162,9 +159,9 @@ async def test_the_gate_holds_orders_back_while_the_stream_is_down(
     world.exchange.disconnect()
 
     await eventually(lambda: not recovery.gate.is_open, "the gate closing")
-    assert GATE_SOURCE in recovery.gate.reasons()
-    with pytest.raises(OrderGateClosedError, match="stream"):
-        recovery.gate.require_open()
+    assert GATE_SOURCE in recovery.gate.reasons
+    with pytest.raises(TradingHaltedError, match="stream"):
+        recovery.gate.check()
 
 
 async def test_the_gate_reopens_only_after_the_reconnect_backfill(
@@ -225,12 +222,12 @@ async def test_fills_before_the_service_started_are_recovered_at_start(world: Wo
 
 
 async def test_an_external_gate_hold_survives_the_stream_becoming_healthy(world: World) -> None:
-    gate = OrderGate()
-    gate.close("reconciliation", "drift too large")
+    gate = TradingGate()
+    gate.halt("reconciliation", "drift too large")
     recovery = recovery_for(world, gate=gate)
     await recovery.start()
     try:
-        assert gate.reasons() == {"reconciliation": "drift too large"}
+        assert gate.reasons == {"reconciliation": "drift too large"}
     finally:
         await recovery.close()
 
@@ -343,7 +340,7 @@ async def test_a_stream_fill_already_stored_in_rests_form_is_skipped_not_an_erro
 async def test_stream_health_is_fed_into_the_trading_gate_that_reconciliation_halts(world: World) -> None:
     trading_gate = TradingGate()
     trading_gate.halt("reconciliation", "drift too large")
-    recovery = recovery_for(world, trading_gate=trading_gate)
+    recovery = recovery_for(world, gate=trading_gate)
     await recovery.start()
     try:
         world.exchange.disconnect()

@@ -24,6 +24,27 @@ def test_a_new_gate_is_open() -> None:
     gate.check()
 
 
+def test_halting_again_replaces_the_keys_detail() -> None:
+    gate = TradingGate()
+    gate.halt("stream", "disconnected")
+
+    gate.halt("stream", "backfilling")
+
+    assert gate.reasons == {"stream": "backfilling"}
+
+
+async def test_waiting_ends_when_the_gate_opens() -> None:
+    gate = TradingGate()
+    gate.halt("stream", "disconnected")
+    waiting = asyncio.ensure_future(gate.wait_open())
+    await asyncio.sleep(0)
+    assert not waiting.done()
+
+    gate.resume("stream")
+
+    await asyncio.wait_for(waiting, 1)
+
+
 def test_a_halt_closes_the_gate_and_check_names_every_reason() -> None:
     gate = TradingGate()
     gate.halt("stream", "stream unhealthy")
